@@ -1,0 +1,1047 @@
+import type * as A from "../python/ast.js";
+import { type Dim, type Shape, formatShape, productDims } from "./dim.js";
+import { OPS, type OpParams, type ShapeClash, type ShapeResult } from "./ops.js";
+import type { DType } from "./sources.js";
+import { type LayerValue, type RefValue, type Value, UNKNOWN, shapeOf, tensor } from "./values.js";
+
+/**
+ * numpy, torch and torch.nn as GradLens sees them: which library call or tensor
+ * method is which op of the op table, and how its arguments become the op's
+ * parameters (axis/dim, keepdims/keepdim, a shape given as a tuple or as varargs).
+ */
+
+export interface LibraryContext {
+  skip(what: string): void;
+  instantiateLayer?(v: Value): Value;
+}
+
+export interface CallResult {
+  value: Value;
+  clash?: ShapeClash;
+  /** the name of a library function GradLens does not know */
+  unknownOp?: string;
+}
+
+type Args = Value[];
+type Keywords = [string, Value][];
+
+const MODULE_ALIASES: Record<string, string> = {
+  numpy: "numpy",
+  torch: "torch",
+  "torch.nn": "torch.nn",
+  "torch.nn.functional": "torch.nn.functional",
+  "numpy.random": "numpy.random",
+  "numpy.linalg": "numpy.linalg",
+  math: "math",
+  jax: "jax",
+  "jax.numpy": "numpy",
+};
+
+/** Local names an import statement introduces, with the canonical path of each. */
+export function canonicalImport(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  const t = text.replace(/\s+/g, " ").trim();
+  let m = /^import (.+)$/.exec(t);
+  if (m) {
+    for (const part of m[1].split(",")) {
+      const [path, alias] = part.trim().split(/ as /);
+      const canon = MODULE_ALIASES[path.trim()] ?? path.trim();
+      if (alias) out.push([alias.trim(), canon]);
+      else out.push([path.trim().split(".")[0], MODULE_ALIASES[path.trim().split(".")[0]] ?? path.trim().split(".")[0]]);
+    }
+    return out;
+  }
+  m = /^from ([\w.]+) import \(?([^)]*)\)?$/.exec(t);
+  if (m) {
+    const base = MODULE_ALIASES[m[1]] ?? m[1];
+    for (const part of m[2].split(",")) {
+      const [name, alias] = part.trim().split(/ as /);
+      if (!name || name === "*") continue;
+      out.push([(alias ?? name).trim(), `${base}.${name.trim()}`]);
+    }
+  }
+  return out;
+}
+
+/** Strips the library prefix: `numpy.exp` and `torch.exp` are both `exp`. */
+function libraryName(path: string): { lib: "numpy" | "torch" | "nn" | "F" | "other"; name: string } {
+  for (const [prefix, lib] of [
+    ["torch.nn.functional.", "F"],
+    ["torch.nn.", "nn"],
+    ["torch.", "torch"],
+    ["numpy.", "numpy"],
+  ] as const) {
+    if (path.startsWith(prefix)) return { lib, name: path.slice(prefix.length) };
+  }
+  return { lib: "other", name: path };
+}
+
+// ───────────────────────────── argument helpers ─────────────────────────────
+
+/** A value used as a size: an int's dim, or a named unknown as its own symbol. */
+export function dimOf(v: Value | undefined): Dim {
+  if (!v) return null;
+  if (v.kind === "int") return v.dim;
+  if (v.kind === "unknown" && v.name && /^[A-Za-z_]\w*$/.test(v.name)) return v.name;
+  return null;
+}
+
+/** A shape given as one tuple/list/int argument, or as varargs (torch style). */
+function shapeArgs(args: Args, varargs: boolean): Shape {
+  if (args.length === 0) return varargs ? [] : null;
+  const first = args[0];
+  if (first.kind === "tuple" || (first.kind === "list" && first.items)) {
+    const items = first.kind === "tuple" ? first.items : first.items!;
+    return items.map(dimOf);
+  }
+  if (first.kind === "list") return null;
+  if (varargs) return args.map(dimOf);
+  if (first.kind === "int" || first.kind === "unknown") return [dimOf(first)];
+  return null;
+}
+
+function kw(keywords: Keywords, ...names: string[]): Value | undefined {
+  for (const [k, v] of keywords) if (names.includes(k)) return v;
+  return undefined;
+}
+
+function arg(args: Args, keywords: Keywords, index: number, ...names: string[]): Value | undefined {
+  return kw(keywords, ...names) ?? args[index];
+}
+
+function intConst(v: Value | undefined): number | undefined {
+  return v && v.kind === "int" && typeof v.dim === "number" ? v.dim : undefined;
+}
+
+/** axis=/dim= as a number, a tuple of numbers, None (all axes) or undefined (not given). */
+function axisParam(v: Value | undefined): number | number[] | null | undefined | "unknown" {
+  if (v === undefined) return undefined;
+  if (v.kind === "none") return null;
+  if (v.kind === "int") return typeof v.dim === "number" ? v.dim : "unknown";
+  if (v.kind === "tuple" || (v.kind === "list" && v.items)) {
+    const items = (v.kind === "tuple" ? v.items : v.items!).map(intConst);
+    return items.every((i) => i !== undefined) ? (items as number[]) : "unknown";
+  }
+  return "unknown";
+}
+
+function tensorShape(v: Value | undefined): Shape | undefined {
+  return v ? shapeOf(v) : undefined;
+}
+
+function fromRule(r: ShapeResult, extra: { dtype?: DType } = {}): CallResult {
+  if ("clash" in r) return { value: tensor(null), clash: r.clash };
+  return { value: tensor(r.shape, extra) };
+}
+
+function applyOp(name: string, inputs: Shape[], params: OpParams = {}, dtype?: DType): CallResult {
+  return fromRule(OPS[name].shape(inputs, params), { dtype });
+}
+
+// ───────────────────────────── function tables ─────────────────────────────
+
+const UNARY_ALIASES: Record<string, string> = {
+  exp: "exp",
+  log: "log",
+  log2: "log",
+  log10: "log",
+  log1p: "log1p",
+  expm1: "expm1",
+  sqrt: "sqrt",
+  rsqrt: "sqrt",
+  square: "square",
+  abs: "abs",
+  absolute: "abs",
+  fabs: "abs",
+  sign: "sign",
+  tanh: "tanh",
+  sigmoid: "sigmoid",
+  relu: "relu",
+  relu6: "relu",
+  leaky_relu: "leaky_relu",
+  gelu: "gelu",
+  silu: "silu",
+  elu: "elu",
+  selu: "elu",
+  softplus: "softplus",
+  sin: "sin",
+  cos: "cos",
+  negative: "neg",
+  neg: "neg",
+  reciprocal: "reciprocal",
+  floor: "floor",
+  ceil: "ceil",
+  round: "round",
+  rint: "round",
+  clip: "clip",
+  clamp: "clip",
+  clamp_min: "clip",
+  clamp_max: "clip",
+  copy: "copy",
+  clone: "copy",
+  contiguous: "copy",
+  detach: "copy",
+  asarray: "copy",
+  ascontiguousarray: "copy",
+  dropout: "dropout",
+  softmax: "softmax",
+  log_softmax: "log_softmax",
+  cumsum: "cumsum",
+  cumprod: "cumsum",
+  isnan: "isnan",
+  isinf: "isnan",
+  isfinite: "isnan",
+  logical_not: "isnan",
+  tril: "copy",
+  triu: "copy",
+  sort: "copy",
+  argsort: "copy",
+  flip: "copy",
+  fliplr: "copy",
+  flipud: "copy",
+  nan_to_num: "copy",
+  erf: "tanh",
+  conj: "copy",
+  real: "copy",
+  layer_norm: "layer_norm",
+  normalize: "copy",
+  batch_norm: "copy",
+  masked_fill: "copy",
+  roll: "copy",
+};
+
+const BINARY_ALIASES: Record<string, string> = {
+  add: "add",
+  subtract: "sub",
+  sub: "sub",
+  multiply: "mul",
+  mul: "mul",
+  divide: "div",
+  div: "div",
+  true_divide: "div",
+  floor_divide: "div",
+  power: "pow",
+  pow: "pow",
+  maximum: "maximum",
+  minimum: "minimum",
+  fmax: "maximum",
+  fmin: "minimum",
+  greater: "compare",
+  less: "compare",
+  greater_equal: "compare",
+  less_equal: "compare",
+  equal: "compare",
+  not_equal: "compare",
+  gt: "compare",
+  lt: "compare",
+  ge: "compare",
+  le: "compare",
+  eq: "compare",
+  ne: "compare",
+  logical_and: "logical",
+  logical_or: "logical",
+  logical_xor: "logical",
+  hypot: "mul",
+  arctan2: "mul",
+  atan2: "mul",
+};
+
+const REDUCTION_ALIASES: Record<string, string> = {
+  sum: "sum",
+  nansum: "sum",
+  mean: "mean",
+  nanmean: "mean",
+  average: "mean",
+  max: "max",
+  amax: "max",
+  nanmax: "max",
+  min: "min",
+  amin: "min",
+  nanmin: "min",
+  argmax: "argmax",
+  argmin: "argmin",
+  prod: "prod",
+  std: "std",
+  var: "var",
+  any: "any",
+  all: "all",
+  logsumexp: "logsumexp",
+  norm: "norm",
+  count_nonzero: "sum",
+  median: "mean",
+};
+
+const BOOL_OPS = new Set(["compare", "logical", "isnan", "any", "all"]);
+const INT_OPS = new Set(["argmax", "argmin"]);
+
+function reduction(op: string, x: Value | undefined, args: Args, keywords: Keywords, axisIndex: number, lib: string): CallResult {
+  const shape = tensorShape(x);
+  if (shape === undefined) return { value: UNKNOWN };
+  const axis = axisParam(arg(args, keywords, axisIndex, "axis", "dim"));
+  const keepdims = isTrue(kw(keywords, "keepdims", "keepdim") ?? (lib === "torch" ? args[axisIndex + 1] : undefined));
+  if (axis === "unknown") return { value: tensor(shape && keepdims ? shape.map(() => null) : null) };
+  // torch's x.max(dim) returns (values, indices).
+  const r = OPS[op].shape([shape], { axis, keepdims });
+  if ("clash" in r) return { value: tensor(null), clash: r.clash };
+  const dtype: DType | undefined = BOOL_OPS.has(op) ? "bool" : INT_OPS.has(op) ? "int" : undefined;
+  if (lib === "torch" && (op === "max" || op === "min" || op === "median") && axis !== undefined && axis !== null) {
+    return { value: { kind: "tuple", items: [tensor(r.shape), tensor(r.shape, { dtype: "int" })] } };
+  }
+  return { value: tensor(r.shape, { dtype }) };
+}
+
+function isTrue(v: Value | undefined): boolean {
+  return !!v && v.kind === "bool" && v.value === true;
+}
+
+// ───────────────────────────── constructors ─────────────────────────────
+
+function constructor(name: string, lib: "numpy" | "torch", args: Args, keywords: Keywords): CallResult | undefined {
+  const torch = lib === "torch";
+  const dtypeKw = kw(keywords, "dtype");
+  const dtype: DType | undefined = dtypeKw && dtypeKw.kind === "ref" ? dtypeFromPath(dtypeKw.path) : undefined;
+  switch (name) {
+    case "zeros":
+    case "ones":
+    case "empty":
+      return { value: tensor(torch ? shapeArgs(args, true) : shapeArgs(args.length ? args : kw(keywords, "shape") ? [kw(keywords, "shape")!] : [], false), { dtype }) };
+    case "full":
+      return { value: tensor(shapeArgs(args.slice(0, 1).length ? args.slice(0, 1) : [kw(keywords, "shape", "size") ?? UNKNOWN], false), { dtype }) };
+    case "randn":
+    case "rand":
+    case "random.randn":
+    case "random.rand":
+      return { value: tensor(torch || name.endsWith("randn") || name.endsWith("rand") ? shapeArgs(args, true) : null, { dtype: "float" }) };
+    case "random.random":
+    case "random.random_sample":
+    case "random.standard_normal":
+    case "random.sample":
+      return { value: args.length || kw(keywords, "size") ? tensor(shapeArgs([arg(args, keywords, 0, "size")!], false), { dtype: "float" }) : { kind: "float" } };
+    case "random.normal":
+    case "random.uniform":
+    case "normal":
+    case "uniform": {
+      const size = arg(args, keywords, 2, "size");
+      return { value: size ? tensor(shapeArgs([size], false), { dtype: "float" }) : { kind: "float" } };
+    }
+    case "random.randint":
+    case "randint": {
+      const size = torch ? arg(args, keywords, args.length - 1, "size") : arg(args, keywords, 2, "size");
+      return { value: size ? tensor(shapeArgs([size], false), { dtype: "int" }) : { kind: "int", dim: null } };
+    }
+    case "random.permutation":
+    case "randperm":
+      return { value: tensor([dimOf(args[0])], { dtype: "int" }) };
+    case "random.choice": {
+      const size = arg(args, keywords, 1, "size");
+      return { value: size ? tensor(shapeArgs([size], false), { dtype: "int" }) : { kind: "int", dim: null } };
+    }
+    case "eye":
+    case "identity": {
+      const n = dimOf(args[0]);
+      const m = args[1] && args[1].kind !== "none" ? dimOf(args[1]) : n;
+      return { value: tensor([n, m], { dtype }) };
+    }
+    case "arange": {
+      const nums = args.map(dimOf);
+      if (args.length === 1) return { value: tensor([nums[0]], { dtype: "int" }) };
+      if (args.length === 2 && nums[0] !== null && nums[1] !== null) {
+        const len = typeof nums[0] === "number" && typeof nums[1] === "number" ? Math.max(0, nums[1] - nums[0]) : null;
+        return { value: tensor([len ?? (nums[0] === 0 ? nums[1] : null)], { dtype: "int" }) };
+      }
+      if (args.length === 3 && nums.every((n) => typeof n === "number")) {
+        const [a, b, s] = nums as number[];
+        return { value: tensor([Math.max(0, Math.ceil((b - a) / s))], { dtype: "int" }) };
+      }
+      return { value: tensor([null]) };
+    }
+    case "linspace":
+    case "logspace":
+      return { value: tensor([dimOf(arg(args, keywords, 2, "num", "steps")) ?? (torch ? null : 50)], { dtype: "float" }) };
+    case "array":
+    case "tensor":
+    case "as_tensor":
+    case "from_numpy": {
+      const v = args[0];
+      if (!v) return { value: tensor(null) };
+      if (v.kind === "tensor") return { value: tensor(v.shape, { dtype: v.dtype }) };
+      return { value: tensor(literalShape(v), { dtype: literalDtype(v) }) };
+    }
+    case "zeros_like":
+    case "ones_like":
+    case "empty_like":
+    case "full_like":
+    case "randn_like":
+    case "rand_like":
+      return { value: tensor(tensorShape(args[0]) ?? null, { dtype: args[0]?.kind === "tensor" ? args[0].dtype : undefined }) };
+    default:
+      return undefined;
+  }
+}
+
+function dtypeFromPath(path: string): DType | undefined {
+  if (/int|long/.test(path)) return "int";
+  if (/bool/.test(path)) return "bool";
+  if (/float|double|half/.test(path)) return "float";
+  return undefined;
+}
+
+/** The shape of a nested list literal: `[[1, 2], [3, 4]]` is (2, 2). */
+function literalShape(v: Value): Shape {
+  if (v.kind === "int" || v.kind === "float" || v.kind === "bool") return [];
+  if (v.kind === "tensor") return v.shape;
+  if ((v.kind === "list" && v.items) || v.kind === "tuple") {
+    const items = v.kind === "tuple" ? v.items : v.items!;
+    if (items.length === 0) return [0];
+    const inner = literalShape(items[0]);
+    if (inner === null) return null;
+    return [items.length, ...inner];
+  }
+  return null;
+}
+
+function literalDtype(v: Value): DType | undefined {
+  if (v.kind === "int") return "int";
+  if (v.kind === "float") return "float";
+  if (v.kind === "bool") return "bool";
+  if ((v.kind === "list" && v.items) || v.kind === "tuple") {
+    const items = v.kind === "tuple" ? v.items : v.items!;
+    const kinds = items.map(literalDtype);
+    return kinds.includes("float") ? "float" : kinds[0];
+  }
+  return undefined;
+}
+
+// ───────────────────────────── layers (torch.nn) ─────────────────────────────
+
+function tuple2(v: Value | undefined, fallback: Dim): [Dim, Dim] {
+  if (!v) return [fallback, fallback];
+  if (v.kind === "tuple" && v.items.length === 2) return [dimOf(v.items[0]), dimOf(v.items[1])];
+  const d = dimOf(v);
+  return [d, d];
+}
+
+function layer(name: string, args: Args, keywords: Keywords): LayerValue | undefined {
+  const a = (i: number, ...names: string[]) => arg(args, keywords, i, ...names);
+  switch (name) {
+    case "Linear":
+    case "LazyLinear": {
+      const i = name === "Linear" ? dimOf(a(0, "in_features")) : null;
+      const o = dimOf(a(name === "Linear" ? 1 : 0, "out_features"));
+      const bias = kw(keywords, "bias");
+      const hasBias = !(bias?.kind === "bool" && bias.value === false);
+      return { kind: "layer", op: "linear", params: { inFeatures: i, outFeatures: o }, weights: { weight: [o, i], ...(hasBias ? { bias: [o] } : {}) }, label: "nn.Linear" };
+    }
+    case "Embedding": {
+      const n = dimOf(a(0, "num_embeddings"));
+      const d = dimOf(a(1, "embedding_dim"));
+      return { kind: "layer", op: "embedding", params: { outFeatures: d }, weights: { weight: [n, d] }, label: "nn.Embedding" };
+    }
+    case "Conv2d": {
+      const cin = dimOf(a(0, "in_channels"));
+      const cout = dimOf(a(1, "out_channels"));
+      const kernel = tuple2(a(2, "kernel_size"), null);
+      return {
+        kind: "layer",
+        op: "conv2d",
+        params: { inFeatures: cin, outFeatures: cout, kernel, stride: tuple2(a(3, "stride"), 1), padding: tuple2(a(4, "padding"), 0), dilation: tuple2(a(5, "dilation"), 1) },
+        weights: { weight: [cout, cin, kernel[0], kernel[1]], bias: [cout] },
+        label: "nn.Conv2d",
+      };
+    }
+    case "MaxPool2d":
+    case "AvgPool2d": {
+      const kernel = tuple2(a(0, "kernel_size"), null);
+      const stride = a(1, "stride");
+      return { kind: "layer", op: "pool2d", params: { kernel, stride: stride && stride.kind !== "none" ? tuple2(stride, null) : kernel, padding: tuple2(a(2, "padding"), 0) }, weights: {}, label: `nn.${name}` };
+    }
+    case "LayerNorm": {
+      const d = a(0, "normalized_shape");
+      const shape = d ? (d.kind === "tuple" ? d.items.map(dimOf) : [dimOf(d)]) : [null];
+      return { kind: "layer", op: "layer_norm", params: {}, weights: { weight: shape, bias: shape }, label: "nn.LayerNorm" };
+    }
+    case "BatchNorm1d":
+    case "BatchNorm2d": {
+      const c = dimOf(a(0, "num_features"));
+      return { kind: "layer", op: "copy", params: {}, weights: { weight: [c], bias: [c] }, label: `nn.${name}` };
+    }
+    case "Softmax":
+    case "LogSoftmax":
+      return { kind: "layer", op: name === "Softmax" ? "softmax" : "log_softmax", params: {}, weights: {}, label: `nn.${name}` };
+    case "Flatten": {
+      const start = intConst(a(0, "start_dim")) ?? 1;
+      const end = intConst(a(1, "end_dim")) ?? -1;
+      return { kind: "layer", op: "flatten", params: { startDim: start, endDim: end }, weights: {}, label: "nn.Flatten" };
+    }
+    case "ReLU":
+    case "Tanh":
+    case "Sigmoid":
+    case "GELU":
+    case "SiLU":
+    case "ELU":
+    case "LeakyReLU":
+    case "Softplus":
+    case "Dropout":
+    case "Identity":
+    case "ReLU6": {
+      const op = ({ ReLU: "relu", ReLU6: "relu", Tanh: "tanh", Sigmoid: "sigmoid", GELU: "gelu", SiLU: "silu", ELU: "elu", LeakyReLU: "leaky_relu", Softplus: "softplus", Dropout: "dropout", Identity: "copy" } as Record<string, string>)[name];
+      return { kind: "layer", op, params: {}, weights: {}, label: `nn.${name}` };
+    }
+    case "Sequential":
+      return { kind: "layer", op: "sequential", params: {}, weights: {}, layers: args, label: "nn.Sequential" };
+    case "ModuleList":
+      return { kind: "layer", op: "list", params: {}, weights: {}, layers: args[0]?.kind === "list" && args[0].items ? args[0].items : [], label: "nn.ModuleList" };
+    case "CrossEntropyLoss":
+    case "MSELoss":
+    case "NLLLoss":
+    case "BCELoss":
+    case "BCEWithLogitsLoss":
+    case "L1Loss":
+      return { kind: "layer", op: "loss", params: {}, weights: {}, label: `nn.${name}` };
+    default:
+      return undefined;
+  }
+}
+
+function applyLayer(l: LayerValue, args: Args, ctx: LibraryContext): CallResult {
+  const x = args[0];
+  if (l.op === "sequential") {
+    let v: Value = x ?? UNKNOWN;
+    for (const sub of l.layers ?? []) {
+      if (sub.kind === "layer") {
+        const r = applyLayer(sub, [v], ctx);
+        if (r.clash) return r;
+        v = r.value;
+      } else v = ctx.instantiateLayer ? ctx.instantiateLayer({ kind: "tuple", items: [sub, v] }) : UNKNOWN;
+    }
+    return { value: v };
+  }
+  if (l.op === "loss") return { value: tensor([]) };
+  if (l.op === "list") return { value: UNKNOWN };
+  const shape = tensorShape(x);
+  if (shape === undefined) return { value: tensor(null) };
+  if (l.op === "softmax" || l.op === "log_softmax" || l.op === "copy" || l.op === "layer_norm") return { value: tensor(shape) };
+  return applyOp(l.op, [shape], l.params, l.op === "embedding" ? "float" : undefined);
+}
+
+// ───────────────────────────── calls ─────────────────────────────
+
+export function callLibrary(callee: RefValue | LayerValue, args: Args, keywords: Keywords, ctx: LibraryContext, expr: A.CallExpr): CallResult {
+  if (callee.kind === "layer") return applyLayer(callee, args, ctx);
+  const path = callee.path;
+  const builtin = callBuiltin(path, args, keywords);
+  if (builtin) return builtin;
+  if (path === "math" || path.startsWith("math.")) return { value: { kind: "float" } };
+  const { lib, name } = libraryName(path);
+  if (lib === "other") return { value: UNKNOWN };
+  if (lib === "nn") {
+    if (name === "Parameter" || name === "parameter.Parameter") return { value: args[0] ?? UNKNOWN };
+    if (name.startsWith("init.")) return { value: args[0] ?? UNKNOWN };
+    const l = layer(name, args, keywords);
+    if (l) return { value: l };
+    if (name === "Module") return { value: UNKNOWN };
+    return { value: UNKNOWN, unknownOp: `nn.${name}` };
+  }
+  if (lib === "numpy" || lib === "torch") {
+    const c = constructor(name, lib, args, keywords);
+    if (c) return c;
+    if (name.startsWith("random.default_rng") || name === "random.RandomState" || name === "Generator" || name === "manual_seed") {
+      return { value: { kind: "ref", path: `${lib}.rng` } };
+    }
+    if (name.startsWith("rng.")) return rngCall(name.slice(4), args, keywords);
+  }
+  return tensorFunction(lib === "F" ? "torch" : lib, name, args, keywords, ctx, path);
+}
+
+function rngCall(name: string, args: Args, keywords: Keywords): CallResult {
+  switch (name) {
+    case "standard_normal":
+    case "random":
+      return { value: args.length || kw(keywords, "size") ? tensor(shapeArgs([arg(args, keywords, 0, "size")!], false), { dtype: "float" }) : { kind: "float" } };
+    case "normal":
+    case "uniform": {
+      const size = arg(args, keywords, 2, "size");
+      return { value: size ? tensor(shapeArgs([size], false), { dtype: "float" }) : { kind: "float" } };
+    }
+    case "integers": {
+      const size = arg(args, keywords, 2, "size");
+      return { value: size ? tensor(shapeArgs([size], false), { dtype: "int" }) : { kind: "int", dim: null } };
+    }
+    case "permutation":
+      return { value: tensor([dimOf(args[0])], { dtype: "int" }) };
+    default:
+      return { value: UNKNOWN };
+  }
+}
+
+function callBuiltin(path: string, args: Args, keywords: Keywords): CallResult | undefined {
+  switch (path) {
+    case "len": {
+      const v = args[0];
+      if (v?.kind === "tensor") return { value: { kind: "int", dim: v.shape && v.shape.length ? v.shape[0] : null } };
+      if (v?.kind === "tuple") return { value: { kind: "int", dim: v.items.length } };
+      if (v?.kind === "list") return { value: { kind: "int", dim: v.items ? v.items.length : null } };
+      return { value: { kind: "int", dim: null } };
+    }
+    case "int":
+      return { value: { kind: "int", dim: args[0]?.kind === "int" ? args[0].dim : null } };
+    case "float":
+      return { value: { kind: "float" } };
+    case "bool":
+    case "isinstance":
+    case "hasattr":
+      return { value: { kind: "bool" } };
+    case "range":
+      return { value: { kind: "ref", path: "range" } };
+    case "max":
+    case "min":
+    case "abs":
+    case "round":
+    case "pow": {
+      if (args.length === 1 && args[0].kind === "tensor") return { value: tensor([]) };
+      if (args.every((a) => a.kind === "int")) return { value: { kind: "int", dim: args.length === 1 ? (args[0] as { dim: Dim }).dim : null } };
+      if (args.some((a) => a.kind === "tensor")) {
+        const shapes = args.map(shapeOf);
+        if (shapes.some((s) => s === undefined)) return { value: tensor(null) };
+        return applyOp("maximum", shapes as Shape[]);
+      }
+      return { value: { kind: "float" } };
+    }
+    case "sum": {
+      const v = args[0];
+      if (v?.kind === "list" && v.item?.kind === "tensor") return { value: tensor(v.item.shape) };
+      if (v?.kind === "tensor") return { value: tensor(v.shape && v.shape.length ? v.shape.slice(1) : null) };
+      return { value: { kind: "float" } };
+    }
+    case "zip":
+    case "enumerate":
+    case "sorted":
+    case "reversed":
+    case "map":
+      return { value: { kind: "list", items: null } };
+    case "list":
+    case "tuple": {
+      const v = args[0];
+      if (v?.kind === "tuple") return { value: path === "tuple" ? v : { kind: "list", items: v.items } };
+      if (v?.kind === "list") return { value: path === "list" ? v : v.items ? { kind: "tuple", items: v.items } : UNKNOWN };
+      return { value: path === "list" ? { kind: "list", items: null } : UNKNOWN };
+    }
+    case "print":
+    case "super":
+    case "getattr":
+    case "dict":
+    case "str":
+    case "type":
+      return { value: UNKNOWN };
+    default:
+      return undefined;
+  }
+}
+
+/** numpy / torch functions that take the tensor as their first argument. */
+function tensorFunction(lib: string, name: string, args: Args, keywords: Keywords, ctx: LibraryContext, path: string): CallResult {
+  const x = args[0];
+  const xs = tensorShape(x);
+  const unary = UNARY_ALIASES[name];
+  if (unary) {
+    if (xs === undefined) return { value: x?.kind === "float" || x?.kind === "int" ? { kind: "float" } : tensor(null) };
+    return applyOp(unary, [xs], {}, BOOL_OPS.has(unary) ? "bool" : unary === "argsort" ? "int" : undefined);
+  }
+  const binary = BINARY_ALIASES[name];
+  if (binary) {
+    const ys = tensorShape(args[1]);
+    if (xs === undefined || ys === undefined) return { value: tensor(null) };
+    if (x?.kind !== "tensor" && args[1]?.kind !== "tensor") return { value: { kind: "float" } };
+    return applyOp(binary, [xs, ys], {}, BOOL_OPS.has(binary) ? "bool" : undefined);
+  }
+  const red = REDUCTION_ALIASES[name.replace(/^linalg\./, "")];
+  if (red) {
+    if (name === "max" || name === "min") {
+      // torch.max(a, b) is elementwise.
+      if (lib === "torch" && args[1] && args[1].kind === "tensor") return applyOp(red === "max" ? "maximum" : "minimum", [xs ?? null, args[1].shape]);
+    }
+    return reduction(red, x, args, keywords, name.startsWith("linalg.") || name === "norm" ? 2 : 1, lib);
+  }
+  switch (name) {
+    case "dot":
+    case "matmul":
+    case "mm":
+    case "bmm":
+    case "mv":
+    case "inner":
+    case "vdot": {
+      const ys = tensorShape(args[1]);
+      if (xs === undefined || ys === undefined) return { value: tensor(null) };
+      return applyOp(name === "dot" && lib === "numpy" ? "dot" : name === "vdot" ? "dot" : "matmul", [xs, ys]);
+    }
+    case "outer":
+    case "ger":
+      return applyOp("outer", [xs ?? null, tensorShape(args[1]) ?? null]);
+    case "einsum": {
+      const spec = x?.kind === "str" ? x.value : null;
+      const ops = args.slice(1);
+      const operands = ops.length === 1 && ops[0].kind === "list" && ops[0].items ? ops[0].items : ops;
+      return applyOp("einsum", operands.map((o) => tensorShape(o) ?? null), { subscripts: spec ?? undefined });
+    }
+    case "transpose":
+    case "permute":
+    case "swapaxes": {
+      const rest = args.slice(1);
+      const axes = rest.length === 1 && (rest[0].kind === "tuple" || rest[0].kind === "list") ? axisList(rest[0]) : rest.map(intConst);
+      const given = kw(keywords, "axes", "dims");
+      const all = given ? axisList(given) : axes;
+      if (all.some((a) => a === undefined)) return { value: tensor(xs ? xs.map(() => null) : null) };
+      return applyOp("transpose", [xs ?? null], { axes: all as number[] });
+    }
+    case "reshape": {
+      const target = shapeArgs(args.slice(1).length ? args.slice(1) : [kw(keywords, "newshape", "shape") ?? UNKNOWN], lib === "torch");
+      return target ? applyOp("reshape", [xs ?? null], { shape: target }) : { value: tensor(null) };
+    }
+    case "ravel":
+      return applyOp("flatten", [xs ?? null], {});
+    case "flatten":
+      return applyOp("flatten", [xs ?? null], lib === "torch" ? { startDim: intConst(arg(args, keywords, 1, "start_dim")) ?? 0, endDim: intConst(arg(args, keywords, 2, "end_dim")) ?? -1 } : {});
+    case "squeeze": {
+      const axis = axisParam(arg(args, keywords, 1, "axis", "dim"));
+      return applyOp("squeeze", [xs ?? null], { axis: axis === "unknown" ? undefined : axis });
+    }
+    case "expand_dims":
+    case "unsqueeze": {
+      const axis = axisParam(arg(args, keywords, 1, "axis", "dim"));
+      if (axis === "unknown" || axis === undefined || axis === null) return { value: tensor(xs ? [...xs.map(() => null), null] : null) };
+      return applyOp("unsqueeze", [xs ?? null], { axis });
+    }
+    case "concatenate":
+    case "cat":
+    case "concat":
+    case "stack":
+    case "hstack":
+    case "vstack":
+    case "column_stack": {
+      const seq = x;
+      const items = seq && (seq.kind === "tuple" || (seq.kind === "list" && seq.items)) ? (seq.kind === "tuple" ? seq.items : seq.items!) : null;
+      if (!items) return { value: tensor(null) };
+      const shapes = items.map((i) => tensorShape(i) ?? null);
+      const axisV = axisParam(arg(args, keywords, 1, "axis", "dim"));
+      if (axisV === "unknown" || Array.isArray(axisV)) return { value: tensor(null) };
+      if (name === "stack") return applyOp("stack", shapes, { axis: axisV ?? 0 });
+      if (name === "vstack") return applyOp("concatenate", shapes.map((s) => (s && s.length === 1 ? [1, s[0]] : s)), { axis: 0 });
+      if (name === "hstack") return applyOp("concatenate", shapes, { axis: shapes[0] && shapes[0].length === 1 ? 0 : 1 });
+      if (name === "column_stack") return applyOp("concatenate", shapes.map((s) => (s && s.length === 1 ? [s[0], 1] : s)), { axis: 1 });
+      if (axisV === null) return applyOp("concatenate", shapes.map((s) => (s ? [productDims(s)] : null)), { axis: 0 });
+      return applyOp("concatenate", shapes, { axis: axisV ?? 0 });
+    }
+    case "where": {
+      if (args.length < 3) return { value: { kind: "tuple", items: [] } };
+      const shapes = args.slice(0, 3).map((a) => tensorShape(a) ?? null);
+      return applyOp("where", shapes);
+    }
+    case "broadcast_to":
+    case "expand": {
+      const target = shapeArgs(args.slice(1), lib === "torch");
+      return target ? applyOp("broadcast_to", [xs ?? null], { shape: target }) : { value: tensor(null) };
+    }
+    case "tile": {
+      const reps = shapeArgs(args.slice(1), false);
+      return reps ? applyOp("repeat", [xs ?? null], { reps }) : { value: tensor(null) };
+    }
+    case "linear": {
+      const ws = tensorShape(args[1]);
+      if (xs === undefined || !ws || ws.length !== 2) return { value: tensor(null) };
+      return applyOp("linear", [xs], { inFeatures: ws[1], outFeatures: ws[0] });
+    }
+    case "embedding": {
+      const ws = tensorShape(args[1]);
+      return applyOp("embedding", [xs ?? null], { outFeatures: ws && ws.length === 2 ? ws[1] : null });
+    }
+    case "conv2d": {
+      const ws = tensorShape(args[1]);
+      const kernel: [Dim, Dim] = ws && ws.length === 4 ? [ws[2], ws[3]] : [null, null];
+      return applyOp("conv2d", [xs ?? null], {
+        inFeatures: ws && ws.length === 4 ? ws[1] : undefined,
+        outFeatures: ws && ws.length === 4 ? ws[0] : null,
+        kernel,
+        stride: tuple2(arg(args, keywords, 3, "stride"), 1),
+        padding: tuple2(arg(args, keywords, 4, "padding"), 0),
+      });
+    }
+    case "max_pool2d":
+    case "avg_pool2d": {
+      const kernel = tuple2(arg(args, keywords, 1, "kernel_size"), null);
+      const stride = arg(args, keywords, 2, "stride");
+      return applyOp("pool2d", [xs ?? null], { kernel, stride: stride ? tuple2(stride, null) : kernel, padding: tuple2(arg(args, keywords, 3, "padding"), 0) });
+    }
+    case "cross_entropy":
+    case "mse_loss":
+    case "nll_loss":
+    case "binary_cross_entropy":
+    case "binary_cross_entropy_with_logits":
+    case "l1_loss":
+    case "allclose":
+    case "array_equal":
+      return { value: name === "allclose" || name === "array_equal" ? { kind: "bool" } : tensor([]) };
+    case "trace":
+    case "linalg.det":
+      return { value: tensor([]) };
+    case "linalg.inv":
+    case "linalg.pinv":
+      return { value: tensor(xs ? [...xs].reverse() : null) };
+    case "one_hot": {
+      const n = dimOf(arg(args, keywords, 1, "num_classes"));
+      return { value: tensor(xs ? [...xs, n] : null, { dtype: "int" }) };
+    }
+    case "pad":
+      return { value: tensor(xs ? xs.map(() => null) : null) };
+    case "scaled_dot_product_attention": {
+      const vs = tensorShape(args[2]);
+      return { value: tensor(xs && vs ? [...xs.slice(0, -1), vs[vs.length - 1]] : null) };
+    }
+    case "shape":
+      return { value: x?.kind === "tensor" && x.shape ? { kind: "tuple", items: x.shape.map((d) => ({ kind: "int", dim: d })) } : UNKNOWN };
+    case "size":
+    case "numel":
+      return { value: { kind: "int", dim: xs ? productDims(xs) : null } };
+    case "ndim":
+      return { value: { kind: "int", dim: xs ? xs.length : null } };
+    case "no_grad":
+    case "enable_grad":
+    case "seed":
+    case "random.seed":
+    case "set_printoptions":
+    case "testing.assert_allclose":
+      return { value: UNKNOWN };
+    default:
+      ctx.skip(`${path.replace(/^numpy\./, "np.")} is not in GradLens's op table; its result's shape is unknown`);
+      return { value: tensor(null) };
+  }
+}
+
+function axisList(v: Value): (number | undefined)[] {
+  if (v.kind === "tuple") return v.items.map(intConst);
+  if (v.kind === "list" && v.items) return v.items.map(intConst);
+  return [undefined];
+}
+
+// ───────────────────────────── attributes and methods ─────────────────────────────
+
+export function attributeOf(obj: Value, attr: string, ctx: LibraryContext): Value {
+  if (obj.kind === "ref") {
+    if (obj.path === "numpy" && attr === "newaxis") return { kind: "ref", path: "numpy.newaxis" };
+    if (obj.path === "numpy" && (attr === "pi" || attr === "e" || attr === "inf" || attr === "nan")) return { kind: "float" };
+    if (obj.path === "math") return { kind: "ref", path: `math.${attr}` };
+    if (obj.path.endsWith(".rng")) return { kind: "ref", path: `${obj.path.split(".")[0]}.rng.${attr}` };
+    return { kind: "ref", path: `${obj.path}.${attr}` };
+  }
+  if (obj.kind === "tensor") {
+    switch (attr) {
+      case "T":
+      case "mT":
+        return tensor(obj.shape ? (attr === "T" ? [...obj.shape].reverse() : [...obj.shape.slice(0, -2), ...obj.shape.slice(-2).reverse()]) : null, { dtype: obj.dtype });
+      case "shape":
+        return obj.shape ? { kind: "tuple", items: obj.shape.map((d) => ({ kind: "int", dim: d })) } : UNKNOWN;
+      case "ndim":
+        return { kind: "int", dim: obj.shape ? obj.shape.length : null };
+      case "size":
+        return { kind: "method", self: obj, name: "size" };
+      case "dtype":
+      case "device":
+        return UNKNOWN;
+      case "data":
+      case "grad":
+        return tensor(obj.shape, { dtype: obj.dtype });
+      default:
+        return { kind: "method", self: obj, name: attr };
+    }
+  }
+  if (obj.kind === "layer") {
+    if (obj.weights[attr] !== undefined) return tensor(obj.weights[attr], { dtype: "float" });
+    if (attr === "in_features") return { kind: "int", dim: obj.params.inFeatures ?? null };
+    if (attr === "out_features") return { kind: "int", dim: obj.params.outFeatures ?? null };
+    return UNKNOWN;
+  }
+  if (obj.kind === "float" || obj.kind === "int") return { kind: "method", self: obj, name: attr };
+  void ctx;
+  return UNKNOWN;
+}
+
+export function callMethod(self: Value, name: string, args: Args, keywords: Keywords, ctx: LibraryContext, expr: A.CallExpr): CallResult {
+  if (self.kind === "tensor") {
+    const xs = self.shape;
+    switch (name) {
+      case "size": {
+        if (args.length === 0) return { value: xs ? { kind: "tuple", items: xs.map((d) => ({ kind: "int", dim: d })) } : UNKNOWN };
+        const i = intConst(args[0]);
+        if (xs && i !== undefined) {
+          const k = i < 0 ? xs.length + i : i;
+          return { value: { kind: "int", dim: xs[k] ?? null } };
+        }
+        return { value: { kind: "int", dim: null } };
+      }
+      case "dim":
+      case "ndimension":
+        return { value: { kind: "int", dim: xs ? xs.length : null } };
+      case "numel":
+        return { value: { kind: "int", dim: xs ? productDims(xs) : null } };
+      case "item":
+        return { value: self.dtype === "int" ? { kind: "int", dim: null } : { kind: "float" } };
+      case "tolist":
+        return { value: UNKNOWN };
+      case "astype":
+      case "type":
+      case "to": {
+        const t = args[0];
+        const dtype = t && t.kind === "ref" ? dtypeFromPath(t.path) : undefined;
+        return { value: tensor(xs, { dtype: dtype ?? self.dtype }) };
+      }
+      case "float":
+      case "double":
+      case "half":
+        return { value: tensor(xs, { dtype: "float" }) };
+      case "long":
+      case "int":
+        return { value: tensor(xs, { dtype: "int" }) };
+      case "bool":
+        return { value: tensor(xs, { dtype: "bool" }) };
+      case "cpu":
+      case "cuda":
+      case "numpy":
+      case "requires_grad_":
+      case "fill_":
+      case "zero_":
+      case "normal_":
+      case "uniform_":
+      case "type_as":
+      case "retain_grad":
+      case "view_as":
+      case "reshape_as":
+      case "expand_as":
+        return { value: tensor(name.endsWith("_as") ? (tensorShape(args[0]) ?? null) : xs, { dtype: self.dtype }) };
+      case "view":
+      case "reshape": {
+        const torchStyle = name === "view" || args.length !== 1;
+        const target = shapeArgs(args.length ? args : [kw(keywords, "shape") ?? UNKNOWN], torchStyle);
+        if (args.length === 1 && args[0].kind === "int" && name === "reshape") return applyOp("reshape", [xs], { shape: [args[0].dim] });
+        return target ? applyOp("reshape", [xs], { shape: target }) : { value: tensor(null) };
+      }
+      case "transpose":
+      case "permute":
+      case "swapaxes": {
+        const axes = args.length === 1 && (args[0].kind === "tuple" || args[0].kind === "list") ? axisList(args[0]) : args.map(intConst);
+        if (axes.some((a) => a === undefined)) return { value: tensor(xs ? xs.map(() => null) : null) };
+        return applyOp("transpose", [xs], { axes: axes as number[] });
+      }
+      case "t":
+        return applyOp("transpose", [xs], {});
+      case "flatten":
+        // ndarray.flatten() is 1-D; Tensor.flatten(start_dim, end_dim) keeps the axes outside the range.
+        return applyOp("flatten", [xs], args.length || keywords.length ? { startDim: intConst(arg(args, keywords, 0, "start_dim")) ?? 0, endDim: intConst(arg(args, keywords, 1, "end_dim")) ?? -1 } : {});
+      case "ravel":
+        return applyOp("flatten", [xs], {});
+      case "squeeze": {
+        const axis = axisParam(arg(args, keywords, 0, "axis", "dim"));
+        return applyOp("squeeze", [xs], { axis: axis === "unknown" ? undefined : axis });
+      }
+      case "unsqueeze": {
+        const axis = axisParam(arg(args, keywords, 0, "dim"));
+        if (axis === "unknown" || axis === undefined || axis === null) return { value: tensor(xs ? [...xs.map(() => null), null] : null) };
+        return applyOp("unsqueeze", [xs], { axis });
+      }
+      case "expand":
+      case "broadcast_to": {
+        const target = shapeArgs(args, true);
+        return target ? applyOp("broadcast_to", [xs], { shape: target }) : { value: tensor(null) };
+      }
+      case "repeat": {
+        const reps = shapeArgs(args, true);
+        return reps ? applyOp("repeat", [xs], { reps }) : { value: tensor(null) };
+      }
+      case "dot":
+      case "matmul":
+      case "mm":
+      case "bmm":
+      case "mv":
+      case "__matmul__":
+        return applyOp(name === "dot" && !isTorchish(expr) ? "dot" : "matmul", [xs, tensorShape(args[0]) ?? null]);
+      case "outer":
+        return applyOp("outer", [xs, tensorShape(args[0]) ?? null]);
+      case "masked_fill":
+      case "masked_fill_":
+      case "clamp":
+      case "clamp_":
+      case "clip":
+      case "add_":
+      case "mul_":
+      case "sub_":
+      case "div_":
+      case "copy_":
+        return { value: tensor(xs, { dtype: self.dtype }) };
+      case "split":
+      case "chunk":
+      case "unbind":
+        return splitLike(name, self, args, keywords);
+      case "max":
+      case "min":
+        if (args[0]?.kind === "tensor") return applyOp(name === "max" ? "maximum" : "minimum", [xs, args[0].shape]);
+        break;
+      default:
+        break;
+    }
+    const unary = UNARY_ALIASES[name] ?? UNARY_ALIASES[name.replace(/_$/, "")];
+    if (unary) return applyOp(unary, [xs], {}, BOOL_OPS.has(unary) ? "bool" : name === "argsort" ? "int" : self.dtype);
+    const binary = BINARY_ALIASES[name];
+    if (binary) {
+      const ys = tensorShape(args[0]);
+      return ys === undefined ? { value: tensor(null) } : applyOp(binary, [xs, ys], {}, BOOL_OPS.has(binary) ? "bool" : undefined);
+    }
+    const red = REDUCTION_ALIASES[name];
+    if (red) {
+      const lib = isTorchish(expr) || keywords.some(([k]) => k === "dim" || k === "keepdim") ? "torch" : "numpy";
+      return reduction(red, self, args, keywords, 0, lib);
+    }
+    ctx.skip(`the method .${name}() is not in GradLens's op table; its result's shape is unknown`);
+    return { value: tensor(null) };
+  }
+  if (self.kind === "ref" && self.path === "range") return { value: UNKNOWN };
+  return { value: UNKNOWN };
+}
+
+/** `x.max(dim=1)` and friends are torch; numpy spells it `axis`. */
+function isTorchish(expr: A.CallExpr): boolean {
+  return expr.keywords.some((k) => k.name === "dim" || k.name === "keepdim");
+}
+
+function splitLike(name: string, self: Value & { kind: "tensor" }, args: Args, keywords: Keywords): CallResult {
+  const xs = self.shape;
+  const axis = intConst(arg(args, keywords, 1, "dim")) ?? 0;
+  if (name === "unbind") {
+    const ax = intConst(arg(args, keywords, 0, "dim")) ?? 0;
+    if (!xs) return { value: { kind: "list", items: null } };
+    const k = ax < 0 ? xs.length + ax : ax;
+    const n = xs[k];
+    const item = tensor(xs.filter((_, i) => i !== k));
+    return { value: typeof n === "number" ? { kind: "tuple", items: Array(n).fill(item) } : { kind: "list", items: null, item } };
+  }
+  if (!xs) return { value: { kind: "list", items: null } };
+  const k = axis < 0 ? xs.length + axis : axis;
+  const first = args[0];
+  if (name === "split" && first?.kind === "int") {
+    const total = xs[k];
+    const size = first.dim;
+    const count = typeof total === "number" && typeof size === "number" ? Math.ceil(total / size) : null;
+    const item = tensor(xs.map((d, i) => (i === k ? size : d)));
+    return { value: count !== null ? { kind: "tuple", items: Array(count).fill(item) } : { kind: "list", items: null, item } };
+  }
+  if (name === "chunk" && first?.kind === "int" && typeof first.dim === "number") {
+    const n = first.dim;
+    const total = xs[k];
+    const size = typeof total === "number" ? Math.ceil(total / n) : typeof total === "string" ? `${total}//${n}` : null;
+    const item = tensor(xs.map((d, i) => (i === k ? (typeof size === "string" ? null : size) : d)));
+    return { value: { kind: "tuple", items: Array(n).fill(item) } };
+  }
+  if (name === "split" && (first?.kind === "list" || first?.kind === "tuple")) {
+    const sizes = first.kind === "tuple" ? first.items : first.items ?? [];
+    return { value: { kind: "tuple", items: sizes.map((s) => tensor(xs.map((d, i) => (i === k ? dimOf(s) : d)))) } };
+  }
+  return { value: { kind: "list", items: null } };
+}
+

@@ -1,0 +1,147 @@
+import type * as A from "../python/ast.js";
+import { type Dim, type Shape, sameDim } from "./dim.js";
+import type { DType } from "./sources.js";
+import type { OpParams } from "./ops.js";
+
+/**
+ * What GradLens knows about a Python value while it reads a function: a tensor of a
+ * shape, a Python int whose value is a dim (`N = x.shape[0]`), a tuple, a layer, ...
+ */
+
+/** Where a tensor's shape was stated, when it was not inferred. */
+export type ShapeSource = "inferred" | "annotation" | "docstring" | "comment";
+
+export interface TensorValue {
+  kind: "tensor";
+  shape: Shape;
+  dtype?: DType;
+  /** How the shape was reached, in the user's terms, for the hover. */
+  how?: string;
+  source?: ShapeSource;
+}
+export interface IntValue { kind: "int"; dim: Dim }
+export interface FloatValue { kind: "float" }
+export interface BoolValue { kind: "bool"; value?: boolean }
+export interface StrValue { kind: "str"; value: string | null }
+export interface NoneValue { kind: "none" }
+export interface TupleValue { kind: "tuple"; items: Value[] }
+/** A list of unknown length keeps one representative item. */
+export interface ListValue { kind: "list"; items: Value[] | null; item?: Value }
+export interface DictValue { kind: "dict"; entries: Map<string, Value> }
+/** A module or a library function, by its canonical dotted path (`numpy.random.randn`). */
+export interface RefValue { kind: "ref"; path: string }
+/** `x.sum` before the call: a method bound to a value. */
+export interface MethodValue { kind: "method"; self: Value; name: string }
+/** A library layer object: `nn.Linear(i, o)`, `nn.ReLU()`, `nn.Sequential(...)`. */
+export interface LayerValue {
+  kind: "layer";
+  op: string;
+  params: OpParams;
+  /** Parameter tensors the layer owns (`weight`, `bias`). */
+  weights: Record<string, Shape>;
+  /** For Sequential: the layers in order. */
+  layers?: Value[];
+  label: string;
+}
+export interface ObjectValue { kind: "object"; cls: ClassInfo; attrs: Map<string, Value> }
+export interface FunctionValue { kind: "function"; def: A.FunctionDef; cls?: ClassInfo; self?: ObjectValue }
+export interface ClassValue { kind: "class"; cls: ClassInfo }
+/** A name GradLens knows nothing about; `name` lets it become a symbolic dim (`n_in`). */
+export interface UnknownValue { kind: "unknown"; name?: string }
+
+export type Value =
+  | TensorValue
+  | IntValue
+  | FloatValue
+  | BoolValue
+  | StrValue
+  | NoneValue
+  | TupleValue
+  | ListValue
+  | DictValue
+  | RefValue
+  | MethodValue
+  | LayerValue
+  | ObjectValue
+  | FunctionValue
+  | ClassValue
+  | UnknownValue;
+
+export interface ClassInfo {
+  def: A.ClassDef;
+  methods: Map<string, A.FunctionDef>;
+  /** Attributes set on `self` by the methods read so far (`__init__` first). */
+  attrs: Map<string, Value>;
+  isModule: boolean;
+  isAutogradFunction: boolean;
+}
+
+export const UNKNOWN: UnknownValue = { kind: "unknown" };
+
+export function tensor(shape: Shape, extra: Partial<TensorValue> = {}): TensorValue {
+  return { kind: "tensor", shape, ...extra };
+}
+
+export function joinShapes(a: Shape, b: Shape): Shape {
+  if (a === null || b === null || a.length !== b.length) return null;
+  return a.map((d, i) => (sameDim(d, b[i]) ? d : null));
+}
+
+/** The value after two paths meet (if/else, loop iterations): agreeing facts kept. */
+export function joinValues(a: Value, b: Value): Value {
+  if (a === b) return a;
+  if (a.kind === "tensor" && b.kind === "tensor") {
+    const shape = joinShapes(a.shape, b.shape);
+    return tensor(shape, { dtype: a.dtype === b.dtype ? a.dtype : undefined, how: shape === a.shape ? a.how : undefined });
+  }
+  if (a.kind === "int" && b.kind === "int") return { kind: "int", dim: sameDim(a.dim, b.dim) ? a.dim : null };
+  if (a.kind === "tuple" && b.kind === "tuple" && a.items.length === b.items.length) {
+    return { kind: "tuple", items: a.items.map((x, i) => joinValues(x, b.items[i])) };
+  }
+  if (a.kind === "none") return b;
+  if (b.kind === "none") return a;
+  if ((a.kind === "float" || a.kind === "int") && (b.kind === "float" || b.kind === "int")) return { kind: "float" };
+  if (a.kind === b.kind && (a.kind === "float" || a.kind === "bool")) return a;
+  if (a.kind === "tensor" && (b.kind === "float" || b.kind === "int")) return tensor(null);
+  if (b.kind === "tensor" && (a.kind === "float" || a.kind === "int")) return tensor(null);
+  if (a.kind === b.kind && (a.kind === "object" || a.kind === "layer" || a.kind === "ref" || a.kind === "dict" || a.kind === "list")) return a;
+  return UNKNOWN;
+}
+
+export function sameValue(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "tensor" && b.kind === "tensor") {
+    if (a.shape === null || b.shape === null) return a.shape === b.shape;
+    return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape![i]);
+  }
+  if (a.kind === "int" && b.kind === "int") return a.dim === b.dim;
+  if (a.kind === "tuple" && b.kind === "tuple") return a.items.length === b.items.length && a.items.every((x, i) => sameValue(x, b.items[i]));
+  return a.kind !== "unknown";
+}
+
+/** The shape a value has as an array operand: Python numbers are scalars. */
+export function shapeOf(v: Value): Shape | undefined {
+  if (v.kind === "tensor") return v.shape;
+  if (v.kind === "int" || v.kind === "float" || v.kind === "bool") return [];
+  return undefined;
+}
+
+export function describeKind(v: Value): string {
+  switch (v.kind) {
+    case "tensor":
+      return "array";
+    case "int":
+      return "int";
+    case "float":
+      return "float";
+    case "bool":
+      return "bool";
+    case "layer":
+      return v.label;
+    case "object":
+      return v.cls.def.name;
+    default:
+      return v.kind;
+  }
+}

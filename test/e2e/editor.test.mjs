@@ -1,0 +1,132 @@
+// GradLens in a real VS Code (code-server + headless Chromium), installed from the
+// packaged .vsix, checked the way a user would see it: the hover over a variable
+// and the Problems panel.
+//
+// Run: npm run package && bash scripts/e2e-setup.sh && node --test test/e2e/
+// Env:
+//   GRADLENS_E2E_VSIX       .vsix to install (default: newest gradlens-*.vsix in the repo root)
+//   GRADLENS_E2E_WORKSPACE  folder to open (default: the repo's examples/)
+//   GRADLENS_E2E_CACHE      where scripts/e2e-setup.sh keeps Node 24 and code-server
+//   GRADLENS_E2E_KEEP=1     keep the temp dir (HOME, logs, workspace copy) for debugging
+// Screenshots, the code-server log, VS Code's logs and the browser console end up in
+// test/e2e/artifacts/editor/.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import {
+  Cleanup,
+  REPO_ROOT,
+  copyWorkspace,
+  findVsix,
+  findWord,
+  hoverWord,
+  launchBrowser,
+  log,
+  makeTempRoot,
+  openWorkbench,
+  quickOpen,
+  runSetup,
+  screenshot,
+  startCodeServer,
+  useArtifacts,
+  waitForProblem,
+} from './editor.mjs';
+
+// The first setup on a fresh machine installs ~800 MB; everything after it has
+// its own budget so a hung editor fails the run in minutes, not at CI's limit.
+const SETUP_TIMEOUT_MS = 20 * 60_000;
+const START_TIMEOUT_MS = 2 * 60_000;
+const STEP_TIMEOUT_MS = 60_000;
+const TEARDOWN_TIMEOUT_MS = 60_000;
+// Last resort if a hook itself hangs past node:test's timeouts (they fail a hook
+// but cannot stop it): end the processes and the file.
+const WATCHDOG_MS = 5 * 60_000;
+
+const WORKSPACE_SRC = path.resolve(process.env.GRADLENS_E2E_WORKSPACE ?? path.join(REPO_ROOT, 'examples'));
+
+describe('GradLens in a real editor (code-server)', () => {
+  const cleanup = new Cleanup();
+  let paths;
+  let vsix;
+  let page;
+  let workspace;
+  let watchdog;
+
+  before(
+    () => {
+      // Checked before the slow setup so a missing package fails in a second.
+      vsix = findVsix();
+      const started = Date.now();
+      paths = runSetup({ timeoutMs: SETUP_TIMEOUT_MS - 10_000 });
+      log(`setup ready in ${((Date.now() - started) / 1000).toFixed(1)} s; vsix ${vsix}`);
+    },
+    { timeout: SETUP_TIMEOUT_MS },
+  );
+
+  before(
+    async () => {
+      watchdog = setTimeout(async () => {
+        log(`watchdog: still running after ${WATCHDOG_MS / 1000} s past setup; tearing down`);
+        await cleanup.run();
+        process.exit(1);
+      }, WATCHDOG_MS);
+      watchdog.unref();
+
+      useArtifacts('editor');
+      const tempRoot = makeTempRoot(cleanup);
+      workspace = copyWorkspace(WORKSPACE_SRC, tempRoot);
+      const server = await startCodeServer({ paths, vsix, tempRoot, cleanup });
+      ({ page } = await launchBrowser({ paths, tempRoot, cleanup }));
+      try {
+        await openWorkbench(page, server.url, workspace);
+      } catch (err) {
+        await screenshot(page, 'failed-open-workbench');
+        throw err;
+      }
+    },
+    { timeout: START_TIMEOUT_MS },
+  );
+
+  after(
+    async () => {
+      clearTimeout(watchdog);
+      const errors = await cleanup.run();
+      if (errors.length) log(`${errors.length} cleanup step(s) failed; see above`);
+    },
+    { timeout: TEARDOWN_TIMEOUT_MS },
+  );
+
+  it('shows the shape of z1 on hover in two_layer_net.py', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const file = 'two_layer_net.py';
+    const src = fs.readFileSync(path.join(workspace, file), 'utf8');
+    const at = findWord(src, /^\s*z1 = /, 'z1');
+    try {
+      await quickOpen(page, file);
+      const text = await hoverWord(page, { ...at, word: 'z1', expect: '(N, H)' });
+      await screenshot(page, 'hover-z1');
+      assert.ok(text.includes('(N, H)'), `hover text: ${JSON.stringify(text)}`);
+    } catch (err) {
+      await screenshot(page, 'failed-hover-z1');
+      throw err;
+    }
+  });
+
+  it('reports a matmul shape mismatch in shape_errors.py', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const file = 'shape_errors.py';
+    try {
+      await quickOpen(page, file);
+      const rows = await waitForProblem(page, 'cannot matmul');
+      await screenshot(page, 'problems-shape-errors');
+      assert.ok(rows.some((r) => r.includes('cannot matmul')), `rows: ${JSON.stringify(rows)}`);
+      const squiggles = page.locator('.editor-group-container.active .monaco-editor .squiggly-error');
+      await squiggles.first().waitFor({ state: 'attached', timeout: 10_000 });
+      assert.ok((await squiggles.count()) > 0, 'no .squiggly-error in the editor');
+    } catch (err) {
+      await screenshot(page, 'failed-problems-shape-errors');
+      throw err;
+    }
+  });
+});
