@@ -77,7 +77,10 @@ function fromPoly(p: Poly): Dim {
   let out = "";
   for (const [mono, coef] of terms) {
     const abs = Math.abs(coef);
-    const body = mono === "" ? String(abs) : abs === 1 ? mono : `${abs}*${mono}`;
+    const atoms = splitAtoms(mono);
+    // A quotient beside other factors is parenthesised so the text parses back the same.
+    const factors = atoms.length === 1 && abs === 1 ? mono : atoms.map((a) => (a.includes("//") ? `(${a})` : a)).join("*");
+    const body = mono === "" ? String(abs) : abs === 1 ? factors : `${abs}*${factors}`;
     if (out === "") out = coef < 0 ? `-${body}` : body;
     else out += coef < 0 ? `-${body}` : `+${body}`;
   }
@@ -180,10 +183,14 @@ export function floorDivDim(a: Dim, b: Dim): Dim {
   if (b === 1) return a;
   const pa = polyOf(a);
   const pb = polyOf(b);
-  if (!pa || !pb) return null;
+  return pa && pb ? fromPoly(floorDivPoly(pa, pb)) : null;
+}
+
+function floorDivPoly(pa: Poly, pb: Poly): Poly {
   const exact = divPolyExact(pa, pb);
-  if (exact) return fromPoly(exact);
-  return fromPoly(new Map([[`${atomOf(a)}//${atomOf(b)}`, 1]]));
+  if (exact) return exact;
+  // An opaque atom: the quotient is kept as written, in canonical operands.
+  return new Map([[`${atomOf(fromPoly(pa))}//${atomOf(fromPoly(pb))}`, 1]]);
 }
 
 /** `a / b` when it divides exactly (reshape's -1), else null. */
@@ -312,9 +319,10 @@ class DimParser {
       else {
         const a = fromPoly(acc);
         const b = fromPoly(rhs);
-        const q = floorDivDim(a, b);
-        if (q === null) throw new Error("bad division");
-        acc = polyOf(q)!;
+        if (typeof a === "number" && typeof b === "number") {
+          if (b === 0) throw new Error("division by zero");
+          acc = constPoly(Math.floor(a / b));
+        } else acc = floorDivPoly(acc, rhs);
       }
     }
   }

@@ -589,7 +589,7 @@ class Analyzer implements LibraryContext {
     if (comment && comment.from >= s.to && s.targets.length === 1) {
       const stated = trailingCommentShape(comment.text);
       if (stated !== undefined && stated !== null) {
-        if (v.kind === "tensor" && v.shape && conflicts(v.shape, stated)) {
+        if (v.kind === "tensor" && v.shape && conflicts(v.shape, stated, new Set(f.origins.keys()))) {
           this.report(f, s.targets[0], "warning", "comment-mismatch", `the comment says ${formatShape(stated)} but GradLens infers ${formatShape(v.shape)}`);
         } else if (v.kind === "tensor" || v.kind === "unknown") {
           const before = v.kind === "tensor" ? v.shape : null;
@@ -1100,9 +1100,19 @@ function endsInExit(stmts: A.Stmt[]): boolean {
   return !!last && (last.kind === "return" || (last.kind === "other" && last.what === "raise"));
 }
 
-/** Stated and inferred shapes that cannot both be right. */
-function conflicts(inferred: Dim[], stated: Dim[]): boolean {
-  return inferred.length !== stated.length || inferred.some((d, i) => certainlyDifferent(d, stated[i]));
+/**
+ * Stated and inferred shapes that cannot both be right: another rank, two different
+ * numbers, or two different names that both already stand for dims in this function
+ * (`T` where the code gives `C`). A name the function has not seen (`nh` for
+ * `n_head`) is only another name.
+ */
+function conflicts(inferred: Dim[], stated: Dim[], known: ReadonlySet<string> = new Set()): boolean {
+  if (inferred.length !== stated.length) return true;
+  return inferred.some((d, i) => {
+    const s = stated[i];
+    if (certainlyDifferent(d, s)) return true;
+    return typeof d === "string" && typeof s === "string" && d !== s && known.has(d) && known.has(s);
+  });
 }
 
 function fillUnknown(inferred: Dim[], stated: Shape): Dim[] {
