@@ -51,9 +51,10 @@ export async function withTimeout(promise, ms, what) {
 
 /**
  * Collects teardown steps and runs them newest first. Also kills the process
- * groups it knows about when the process exits any other way (an uncaught error,
- * the test runner killing the file after its timeout), since an orphaned
- * code-server would hold its port and 600 MB of memory on a CI machine.
+ * groups it knows about when the process ends any other way (an uncaught error,
+ * Ctrl+C, the test runner sending SIGTERM), since an orphaned code-server would
+ * hold its port and 600 MB of memory on a CI machine. Chromium needs no such
+ * care: playwright kills it when this process exits.
  */
 export class Cleanup {
   #steps = [];
@@ -61,9 +62,16 @@ export class Cleanup {
   #onExit = () => {
     for (const pid of this.#groups) killGroup(pid, 'SIGKILL');
   };
+  // A signal skips 'exit' handlers unless something turns it into an exit.
+  #onSignal = (signal) => {
+    this.#onExit();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
 
   constructor() {
     process.on('exit', this.#onExit);
+    process.on('SIGINT', this.#onSignal);
+    process.on('SIGTERM', this.#onSignal);
   }
 
   add(name, fn) {
@@ -91,6 +99,8 @@ export class Cleanup {
     }
     this.#onExit();
     process.off('exit', this.#onExit);
+    process.off('SIGINT', this.#onSignal);
+    process.off('SIGTERM', this.#onSignal);
     return errors;
   }
 }
@@ -340,7 +350,7 @@ function copyToArtifacts(src, name) {
 /**
  * Launches Debian's Chromium headless with a fresh profile and returns
  * { context, page }. Browser console errors and warnings are kept in
- * console.log in the artifacts folder: a webview or workbench failure usually
+ * browser-console.log in the artifacts folder: a webview or workbench failure usually
  * shows there first.
  */
 export async function launchBrowser({ paths, tempRoot, cleanup }) {
@@ -374,7 +384,7 @@ export async function launchBrowser({ paths, tempRoot, cleanup }) {
   page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.message}`));
   cleanup.add('save browser console', () => {
     fs.mkdirSync(artifactsDir, { recursive: true });
-    fs.writeFileSync(path.join(artifactsDir, 'console.log'), consoleLines.join('\n') + '\n');
+    fs.writeFileSync(path.join(artifactsDir, 'browser-console.log'), consoleLines.join('\n') + '\n');
   });
   return { context, page };
 }
@@ -386,9 +396,6 @@ export async function openWorkbench(page, serverUrl, folder) {
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
   // The explorer listing the folder means the workspace and file service are up.
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: 60_000 });
-  // Status bar items come from the extension host; its appearance is a cheap sign
-  // that keybindings are registered too.
-  await page.locator('.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
   await focusEditorArea(page);
 }
 
@@ -402,31 +409,53 @@ async function focusEditorArea(page) {
 
 const QUICK_INPUT = '.quick-input-widget';
 
-async function pickFromQuickInput(page, text, { matches } = {}) {
+/**
+ * Presses `key` until the quick input shows: a shortcut pressed while the
+ * workbench is still registering keybindings is silently dropped.
+ */
+async function openQuickInput(page, key) {
   const input = page.locator(`${QUICK_INPUT} input`);
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press(key);
+    const shown = await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+    if (shown) return;
+    log(`${key} opened no quick input (try ${i + 1}); pressing again`);
+    await focusEditorArea(page);
+  }
+  throw new Error(`${key} did not open the quick input`);
+}
+
+async function pickFromQuickInput(page, text) {
+  const input = page.locator(`${QUICK_INPUT} input`);
   await input.pressSequentially(text, { delay: 10 });
-  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: matches ?? text }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
   // Results refresh while typing; wait until the wanted row is the focused one so
   // Enter picks it and not a stale first row.
-  await page.locator(`${QUICK_INPUT} .monaco-list-row.focused`, { hasText: matches ?? text }).first()
-    .waitFor({ state: 'visible', timeout: 10_000 });
+  const focused = page.locator(`${QUICK_INPUT} .monaco-list-row.focused`, { hasText: text }).first();
+  try {
+    await focused.waitFor({ state: 'visible', timeout: 15_000 });
+  } catch (err) {
+    const rows = await page.locator(`${QUICK_INPUT} .monaco-list-row`).allInnerTexts().catch(() => []);
+    await page.keyboard.press('Escape');
+    throw new Error(`no quick input row "${text}" came first; rows: ${JSON.stringify(rows)}`, { cause: err });
+  }
   await page.keyboard.press('Enter');
   await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 /** Quick Open (Ctrl+P) a file by name and wait until its editor is active. */
 export async function quickOpen(page, fileName) {
-  await page.keyboard.press('Control+P');
+  await openQuickInput(page, 'Control+P');
   await pickFromQuickInput(page, fileName);
   await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ state: 'visible', timeout: 15_000 });
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').waitFor({ state: 'visible', timeout: 15_000 });
 }
 
-/** Runs a command by its palette label, e.g. "View: Focus Problems". */
+/**
+ * Runs a command by its palette label as shown, category included, e.g.
+ * "Problems: Focus on Problems View".
+ */
 export async function runCommand(page, label) {
-  await page.keyboard.press('Control+Shift+P');
+  await openQuickInput(page, 'Control+Shift+P');
   // The palette opens with ">" already typed.
   await pickFromQuickInput(page, label);
 }
@@ -434,9 +463,8 @@ export async function runCommand(page, label) {
 /** Moves the cursor to a 1-based line and column with Go to Line (Ctrl+G). */
 export async function goToLine(page, line, column = 1) {
   await focusEditorArea(page);
-  await page.keyboard.press('Control+G');
+  await openQuickInput(page, 'Control+G');
   const input = page.locator(`${QUICK_INPUT} input`);
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(`:${line}:${column}`);
   await page.keyboard.press('Enter');
   await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
@@ -561,12 +589,15 @@ function matchesExpect(text, expect) {
   return typeof expect === 'string' ? text.includes(expect) : expect.test(text);
 }
 
-/** Waits until some Problems row contains `text`; returns all rows. */
+/**
+ * Waits until some Problems row contains `text` (opening the panel with
+ * Ctrl+Shift+M if it is not showing); returns the text of all rows.
+ */
 export async function waitForProblem(page, text, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   let rows = [];
-  await page.keyboard.press('Control+Shift+M');
   const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible())) await page.keyboard.press('Control+Shift+M');
   await panel.waitFor({ state: 'visible', timeout: 15_000 });
   do {
     rows = await panel.locator('.monaco-list-row').allInnerTexts();

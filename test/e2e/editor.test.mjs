@@ -28,6 +28,7 @@ import {
   makeTempRoot,
   openWorkbench,
   quickOpen,
+  runCommand,
   runSetup,
   screenshot,
   startCodeServer,
@@ -118,6 +119,7 @@ describe('GradLens in a real editor (code-server)', () => {
     const file = 'shape_errors.py';
     try {
       await quickOpen(page, file);
+      await runCommand(page, 'Problems: Focus on Problems View');
       const rows = await waitForProblem(page, 'cannot matmul');
       await screenshot(page, 'problems-shape-errors');
       assert.ok(rows.some((r) => r.includes('cannot matmul')), `rows: ${JSON.stringify(rows)}`);

@@ -790,6 +790,10 @@ class Analyzer implements LibraryContext {
       return UNKNOWN;
     }
     if (obj.kind === "dict") return UNKNOWN;
+    if (obj.kind === "tuple" && obj.names) {
+      const i = obj.names.indexOf(e.attr);
+      return i >= 0 ? (obj.items[i] ?? UNKNOWN) : UNKNOWN;
+    }
     const v = attributeOf(obj, e.attr, this);
     if (v.kind === "unknown" && obj.kind === "unknown") return { kind: "unknown", name: e.attr };
     return v;
@@ -1024,8 +1028,8 @@ class Analyzer implements LibraryContext {
     if (v.kind === "ref" && v.path === "numpy.newaxis") return { kind: "newaxis" };
     if (v.kind === "none") return { kind: "newaxis" };
     if (v.kind === "bool") return { kind: "newaxis" };
-    // An index of unknown kind: most often an int in user code (a loop variable).
-    return { kind: "int" };
+    // An index GradLens cannot read may be an int or an index array: the result's rank is unknown.
+    return { kind: "array", shape: null };
   }
 }
 

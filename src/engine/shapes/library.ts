@@ -285,7 +285,7 @@ function reduction(op: string, x: Value | undefined, args: Args, keywords: Keywo
   if ("clash" in r) return { value: tensor(null), clash: r.clash };
   const dtype: DType | undefined = BOOL_OPS.has(op) ? "bool" : INT_OPS.has(op) ? "int" : undefined;
   if (lib === "torch" && (op === "max" || op === "min" || op === "median") && axis !== undefined && axis !== null) {
-    return { value: { kind: "tuple", items: [tensor(r.shape), tensor(r.shape, { dtype: "int" })] } };
+    return { value: { kind: "tuple", items: [tensor(r.shape), tensor(r.shape, { dtype: "int" })], names: ["values", "indices"] } };
   }
   return { value: tensor(r.shape, { dtype }) };
 }

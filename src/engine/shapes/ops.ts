@@ -150,7 +150,7 @@ function matmulShape(a: Shape, b: Shape, what = "matmul"): ShapeResult {
     }
     const axisB = b.length === 1 ? "axis 0" : "axis -2";
     return clash(
-      `cannot ${what} ${formatShape(a)} @ ${formatShape(b)}: the left's last axis is ${formatDim(k1)} but the right's ${axisB} is ${formatDim(k2)}`,
+      `cannot matmul ${formatShape(a)} @ ${formatShape(b)}${what === "dot" ? " (dot)" : ""}: the left's last axis is ${formatDim(k1)} but the right's ${axisB} is ${formatDim(k2)}`,
       fix,
     );
   }
@@ -299,6 +299,10 @@ function sliceLength(dim: Dim, item: Extract<IndexItemSpec, { kind: "slice" }>):
     const len = sliceLength(dim, { kind: "slice", lower: item.lower, upper: item.upper, lowerNegative: item.lowerNegative, upperNegative: item.upperNegative });
     if (typeof len === "number") return Math.ceil(len / step);
     return null;
+  }
+  if (typeof step === "number" && step < 0 && item.lower === undefined && item.upper === undefined) {
+    // x[::-1], x[::-2]: every |step|-th element, backwards.
+    return step === -1 ? dim : typeof dim === "number" ? Math.ceil(dim / -step) : null;
   }
   if (step !== 1) return null;
   const resolve = (v: Dim | undefined, negative: boolean | undefined, fallback: Dim): Dim => {

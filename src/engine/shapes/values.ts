@@ -24,7 +24,8 @@ export interface FloatValue { kind: "float" }
 export interface BoolValue { kind: "bool"; value?: boolean }
 export interface StrValue { kind: "str"; value: string | null }
 export interface NoneValue { kind: "none" }
-export interface TupleValue { kind: "tuple"; items: Value[] }
+/** `names` makes a named tuple: torch's `max(dim=)` gives `.values` and `.indices`. */
+export interface TupleValue { kind: "tuple"; items: Value[]; names?: string[] }
 /** A list of unknown length keeps one representative item. */
 export interface ListValue { kind: "list"; items: Value[] | null; item?: Value }
 export interface DictValue { kind: "dict"; entries: Map<string, Value> }
