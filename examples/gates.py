@@ -80,7 +80,7 @@ class TanhGate:
         return dx
 
 
-# gradcheck: init(4, 3)
+# gradcheck: init(4, 3), x=randn(4)
 class Linear:
     """y = W x + b for a single input vector, with parameters W and b."""
 

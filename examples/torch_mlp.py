@@ -51,6 +51,7 @@ class TinyLM(nn.Module):
         return logits
 
 
+# gradcheck: x=randn(3, 4)
 class Swish(torch.autograd.Function):
     """swish(x) = x * sigmoid(x), with a hand-written backward."""
 

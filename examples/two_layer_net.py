@@ -68,6 +68,7 @@ def affine_backward(dout, cache):
     return dx, dw, db
 
 
+# gradcheck: x=randn(4, 5)
 def relu_forward(x):
     """
     Computes the forward pass for a layer of rectified linear units (ReLUs).

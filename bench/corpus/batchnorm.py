@@ -65,7 +65,7 @@ def batchnorm_backward(dout, cache):
     dinv_std = np.sum(dxhat * xmu, axis=0)
     dxmu1 = dxhat * inv_std
     dstd = -dinv_std / std ** 2
-    dvar = 0.5 * dstd / np.sqrt(var + eps)
+    dvar = 0.5 * dstd / std
     dsq = np.ones((N, D)) * dvar / N
     dxmu2 = 2 * xmu * dsq
     dx1 = dxmu1 + dxmu2
