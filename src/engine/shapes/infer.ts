@@ -26,6 +26,7 @@ import {
   type TensorValue,
   type Value,
   UNKNOWN,
+  anyAssumed,
   describeKind,
   joinShapes,
   joinValues,
@@ -257,7 +258,13 @@ class Analyzer implements LibraryContext {
       const c = this.commentByLine.get(l);
       if (c) for (const [k, v] of defCommentShapes(c.text)) out.set(k, { ...v, source: "comment" });
     }
-    for (const [k, v] of docstringShapes(def.docstring?.value)) if (!out.has(k)) out.set(k, { ...v, source: "docstring" });
+    const unpacked = unpackedNames(def.body);
+    for (const [k, v] of docstringShapes(def.docstring?.value)) {
+      // `cache: (x, w, b)` unpacked by `x, w, b = cache` lists a tuple's items, not dims.
+      const items = unpacked.get(k);
+      if (items && v.shape && v.shape.length === items.length && v.shape.every((d, i) => d === items[i])) continue;
+      if (!out.has(k)) out.set(k, { ...v, source: "docstring" });
+    }
     for (const p of def.params) {
       const ann = shapeFromAnnotation(p.annotation);
       if (ann) out.set(p.name, { ...ann, source: "annotation" });
@@ -272,7 +279,7 @@ class Analyzer implements LibraryContext {
   /** Reads a function with its parameters as stated (the pass that reports). */
   private primaryFunction(def: A.FunctionDef, cls?: ClassInfo, self?: ObjectValue) {
     const scope = this.scopeName(def, cls);
-    const f = this.frame(scope, new Map(this.moduleEnv), true, self);
+    const f = this.frame(scope, new Map() /* module names are looked up in moduleEnv */, true, self);
     const stated = this.statedParamShapes(def);
     const pairCache = this.pairedForwardResult(def, cls, self);
     def.params.forEach((p, i) => {
@@ -324,6 +331,10 @@ class Analyzer implements LibraryContext {
   private defaultValue(p: A.Param): Value {
     if (p.star === "star") return { kind: "tuple", items: [] };
     if (p.star === "double-star") return { kind: "dict", entries: new Map() };
+    const ann = p.annotation?.kind === "name" ? p.annotation.id : undefined;
+    if (ann === "int") return { kind: "int", dim: p.name };
+    if (ann === "float") return { kind: "float" };
+    if (ann === "bool") return { kind: "bool" };
     const d = p.default;
     if (d?.kind === "number") return d.isInt ? { kind: "int", dim: p.name } : { kind: "float" };
     if (d?.kind === "const") return d.value === null ? { kind: "unknown", name: p.name } : { kind: "bool" };
@@ -346,7 +357,7 @@ class Analyzer implements LibraryContext {
   callFunction(def: A.FunctionDef, cls: ClassInfo | undefined, self: ObjectValue | undefined, args: Value[], keywords: [string, Value][], depth: number): Value {
     if (depth > MAX_CALL_DEPTH || this.activeCalls.has(def)) return UNKNOWN;
     const stated = this.statedParamShapes(def);
-    const env: Env = new Map(this.moduleEnv);
+    const env: Env = new Map() /* module names are looked up in moduleEnv */;
     const params = def.params.filter((p, i) => !(i === 0 && self && p.name !== undefined));
     const kw = new Map(keywords);
     let k = 0;
@@ -359,6 +370,8 @@ class Analyzer implements LibraryContext {
       else if (k < args.length) v = args[k++];
       const s = stated.get(p.name);
       if ((!v || v.kind === "unknown" || (v.kind === "tensor" && v.shape === null)) && s) v = tensor(s.shape, { dtype: s.dtype, source: s.source });
+      // A parameter left to its default has that default's value here (`width=32` is 32).
+      if (!v && p.default && (p.default.kind === "number" || p.default.kind === "const" || p.default.kind === "string")) v = this.expr(p.default, this.frame("<defaults>", new Map(), false));
       if (!v) v = this.defaultValue(p);
       env.set(p.name, v);
       bound.push(v);
@@ -391,7 +404,7 @@ class Analyzer implements LibraryContext {
   callValue(callee: Value, args: Value[], keywords: [string, Value][], f: Frame, span: A.Span): Value {
     switch (callee.kind) {
       case "function":
-        return this.callFunction(callee.def, callee.cls, callee.self, args, keywords, f.depth + 1);
+        return this.callFunction(callee.def, callee.cls, callee.self, callee.passContext ? [UNKNOWN, ...args] : args, keywords, f.depth + 1);
       case "class":
         return this.instantiate(callee.cls, args, keywords, f.depth);
       case "object": {
@@ -452,7 +465,9 @@ class Analyzer implements LibraryContext {
       }
       case "for": {
         const iter = this.expr(s.iter, f);
-        const item = this.iterationItem(iter);
+        let item = this.iterationItem(iter);
+        // `for i in range(n)`: i is a size-like symbol, so `x[i*s : i*s + k]` has length k.
+        if (item.kind === "int" && item.dim === null && s.target.kind === "name") item = { kind: "int", dim: s.target.id };
         this.loop(f, (env) => {
           const lf = { ...f, env };
           this.bind(s.target, item, lf, "inferred");
@@ -610,7 +625,9 @@ class Analyzer implements LibraryContext {
       case "name": {
         let value = v;
         const fill = (f as Frame & { docFill?: Map<string, StatedShape & { source: ShapeSource }> }).docFill?.get(target.id);
-        if (fill && value.kind === "tensor" && value.shape === null && fill.shape !== null) {
+        // A docstring line naming a local (`- x: ... of shape (N, D)` under `cache:`)
+        // fills what inference cannot reach.
+        if (fill && fill.shape !== null && (value.kind === "unknown" || (value.kind === "tensor" && value.shape === null))) {
           value = tensor(fill.shape, { source: "docstring", how: "stated in the docstring" });
         }
         f.env.set(target.id, value);
@@ -669,30 +686,23 @@ class Analyzer implements LibraryContext {
       return Array.from({ length: n }, () => row);
     }
     // `N, D = x.shape` with x's shape not known: the names become x's dims.
-    if (v.kind === "unknown" && starAt < 0) {
-      const names = target.elements.map((e) => (e.kind === "name" ? e.id : null));
-      const dims = names.map((nm) => nm);
-      this.refineShapeSource(v, dims, f);
+    if (v.kind === "unknown" && v.shapeOf && starAt < 0) {
+      const dims: Dim[] = target.elements.map((e) => (e.kind === "name" && e.id !== "_" ? e.id : null));
+      this.nameDims(v.shapeOf, dims, f);
       return dims.map((d) => ({ kind: "int", dim: d }) as Value);
     }
     return Array.from({ length: fixed + (starAt >= 0 ? 1 : 0) }, () => UNKNOWN);
   }
 
-  /** The expression whose `.shape` was last read, so unpacking it can name its dims. */
-  private lastShapeOwner: { expr: A.Expr; value: Value } | undefined;
-
-  private refineShapeSource(v: Value, dims: Dim[], f: Frame) {
-    const owner = this.lastShapeOwner;
-    if (!owner || (owner.value as unknown) !== v) return;
-    const ownerExpr = owner.expr;
-    if (ownerExpr.kind === "name") {
-      const current = f.env.get(ownerExpr.id);
-      if (current && (current.kind === "unknown" || (current.kind === "tensor" && current.shape === null))) {
-        f.env.set(ownerExpr.id, tensor(dims, { how: `named by unpacking its shape` }));
-        this.noteOrigins(f, dims, `unpacking ${ownerExpr.id}'s shape`);
-      } else if (current?.kind === "tensor" && current.shape && current.shape.length === dims.length) {
-        f.env.set(ownerExpr.id, { ...current, shape: current.shape.map((d, i) => d ?? dims[i]) });
-      }
+  /** `N, D = x.shape` on an x of unknown shape: x becomes (N, D). */
+  private nameDims(owner: A.Expr, dims: Dim[], f: Frame) {
+    if (owner.kind !== "name") return;
+    const current = f.env.get(owner.id);
+    if (!current || current.kind === "unknown" || (current.kind === "tensor" && current.shape === null)) {
+      f.env.set(owner.id, tensor(dims, { how: "named by unpacking its shape" }));
+      this.noteOrigins(f, dims, `unpacking ${owner.id}'s shape`);
+    } else if (current.kind === "tensor" && current.shape && current.shape.length === dims.length) {
+      f.env.set(owner.id, { ...current, shape: current.shape.map((d, i) => d ?? dims[i]) });
     }
   }
 
@@ -708,7 +718,8 @@ class Analyzer implements LibraryContext {
     switch (e.kind) {
       case "name": {
         const v = f.env.get(e.id) ?? this.moduleEnv.get(e.id) ?? builtinRef(e.id);
-        return v ?? { kind: "unknown", name: e.id };
+        // An unknown keeps the name it is read under: used as a size, it is that symbol.
+        return !v || (v.kind === "unknown" && !v.name && !v.shapeOf) ? { kind: "unknown", name: e.id } : v;
       }
       case "number":
         return e.isInt ? { kind: "int", dim: e.value } : { kind: "float" };
@@ -741,9 +752,10 @@ class Analyzer implements LibraryContext {
       }
       case "attribute": {
         const obj = this.expr(e.object, f);
-        if (e.attr === "shape" || e.attr === "size") this.lastShapeOwner = { expr: e.object, value: UNKNOWN };
-        const v = this.attribute(obj, e, f);
-        if ((e.attr === "shape") && v.kind === "unknown") this.lastShapeOwner = { expr: e.object, value: v };
+        let v = this.attribute(obj, e, f);
+        if ((e.attr === "shape" || e.attr === "size") && v.kind === "unknown" && (obj.kind === "unknown" || (obj.kind === "tensor" && obj.shape === null))) {
+          v = { kind: "unknown", shapeOf: e.object };
+        }
         if (e.object.kind === "name" && e.object.id === "self" && f.record && (v.kind === "tensor" || v.kind === "int")) {
           this.recordFact(f, `self.${e.attr}`, e, v, false);
         }
@@ -785,6 +797,10 @@ class Analyzer implements LibraryContext {
       return { kind: "unknown", name: e.attr };
     }
     if (obj.kind === "class") {
+      // `Fn.apply(x, w)` on a torch.autograd.Function runs `forward(ctx, x, w)`.
+      if (e.attr === "apply" && obj.cls.isAutogradFunction && obj.cls.methods.has("forward")) {
+        return { kind: "function", def: obj.cls.methods.get("forward")!, cls: obj.cls, passContext: true } as Value;
+      }
       const m = obj.cls.methods.get(e.attr);
       if (m) return { kind: "function", def: m, cls: obj.cls };
       return UNKNOWN;
@@ -801,6 +817,7 @@ class Analyzer implements LibraryContext {
 
   private call(e: A.CallExpr, f: Frame): Value {
     const callee = this.expr(e.callee, f);
+    if (callee.kind === "unknown" && callee.shapeOf && e.args.length === 0) return callee;
     const args: Value[] = [];
     for (const a of e.args) {
       if (a.kind === "starred") {
@@ -810,6 +827,16 @@ class Analyzer implements LibraryContext {
       } else args.push(this.expr(a, f));
     }
     const keywords: [string, Value][] = e.keywords.map((k) => [k.name, this.expr(k.value, f)]);
+    // `outs.append(h)` in a loop: the list's length is unknown, its items are like h.
+    if (e.callee.kind === "attribute" && e.callee.object.kind === "name" && (e.callee.attr === "append" || e.callee.attr === "extend")) {
+      const list = f.env.get(e.callee.object.id);
+      if (list?.kind === "list" && args[0]) {
+        const added = e.callee.attr === "append" ? args[0] : args[0].kind === "list" ? args[0].item : undefined;
+        const item = added ? (list.item ? joinValues(list.item, added) : list.items && list.items.length ? list.items.reduce(joinValues, added) : added) : undefined;
+        f.env.set(e.callee.object.id, { kind: "list", items: null, item });
+        return { kind: "none" };
+      }
+    }
     let result: Value;
     let clash: ShapeClash | undefined;
     if (callee.kind === "ref" || callee.kind === "method" || callee.kind === "layer") {
@@ -823,10 +850,12 @@ class Analyzer implements LibraryContext {
     } else {
       result = this.callValue(callee, args, keywords, f, e);
     }
+    const assumed = anyAssumed(callee.kind === "method" ? callee.self : undefined, ...args, ...keywords.map(([, v]) => v));
     if (clash) {
-      this.report(f, e, "error", "shape-mismatch", clash.message, this.quickFix(clash, e));
+      if (!assumed) this.report(f, e, "error", "shape-mismatch", clash.message, this.quickFix(clash, e));
       return tensor(null);
     }
+    if (assumed && result.kind === "tensor") result = { ...result, assumed };
     if (result.kind === "tensor" && !result.how && result.shape) {
       result = { ...result, how: `${this.callHow(e, callee, args)} → ${formatShape(result.shape)}` };
     }
@@ -870,20 +899,28 @@ class Analyzer implements LibraryContext {
   }
 
   binaryOp(op: string, l: Value, r: Value, le: A.Expr, re: A.Expr, f: Frame, span: A.Span): Value {
-    // `C // self.n_head`: an unknown that meets an int in size arithmetic is a size too.
-    if (l.kind === "int" && r.kind === "unknown" && r.name && (op === "//" || looksLikeSize(r.name))) r = { kind: "int", dim: r.name };
-    if (r.kind === "int" && l.kind === "unknown" && l.name && (op === "//" || looksLikeSize(l.name))) l = { kind: "int", dim: l.name };
+    // `C // self.n_head`, `H - ph`: an unknown in size arithmetic is taken for a size,
+    // by name. Unless its name says so, that is an assumption, never grounds for an error.
+    if (SIZE_ARITHMETIC.has(op)) {
+      const asInt = (v: Value, other: Value): Value =>
+        v.kind === "unknown" && v.name && (other.kind === "int" || (other.kind === "unknown" && other.name && (op === "//" || looksLikeSize(other.name))))
+          ? { kind: "int", dim: v.name, ...(looksLikeSize(v.name) || op === "//" ? {} : { assumed: true }) }
+          : v;
+      [l, r] = [asInt(l, r), asInt(r, l)];
+    }
+    const assumed = anyAssumed(l, r);
     // Python ints stay ints: they are dims (`C // n_head`, `H + 2 * pad`).
     if (l.kind === "int" && r.kind === "int") {
+      const int = (dim: Dim): Value => (assumed ? { kind: "int", dim, assumed } : { kind: "int", dim });
       switch (op) {
         case "+":
-          return { kind: "int", dim: addDim(l.dim, r.dim) };
+          return int(addDim(l.dim, r.dim));
         case "-":
-          return { kind: "int", dim: subDim(l.dim, r.dim) };
+          return int(subDim(l.dim, r.dim));
         case "*":
-          return { kind: "int", dim: mulDim(l.dim, r.dim) };
+          return int(mulDim(l.dim, r.dim));
         case "//":
-          return { kind: "int", dim: floorDivDim(l.dim, r.dim) };
+          return int(floorDivDim(l.dim, r.dim));
         case "/":
           return { kind: "float" };
         default:
@@ -901,7 +938,13 @@ class Analyzer implements LibraryContext {
     const rs = shapeOf(r);
     if (ls === undefined || rs === undefined) {
       if ((l.kind === "float" || l.kind === "int") && (r.kind === "float" || r.kind === "int")) return COMPARISONS.has(op) ? { kind: "bool" } : { kind: "float" };
-      // One side unknown: nothing certain about the result, not even its rank.
+      // A tensor with an unknown: most often a scalar (`var + eps`), so the tensor's
+      // shape is kept, as an assumption that never grounds an error.
+      if ((l.kind === "tensor" && r.kind === "unknown") || (r.kind === "tensor" && l.kind === "unknown")) {
+        const t = (l.kind === "tensor" ? l : r) as TensorValue;
+        if (op === "@") return tensor(null);
+        return tensor(t.shape, { dtype: COMPARISONS.has(op) ? "bool" : t.dtype, assumed: true });
+      }
       if (l.kind === "tensor" || r.kind === "tensor") return tensor(null, COMPARISONS.has(op) ? { dtype: "bool" } : {});
       return UNKNOWN;
     }
@@ -913,6 +956,7 @@ class Analyzer implements LibraryContext {
     const name = op === "@" ? "matmul" : (BINARY_OPS[op] ?? "compare");
     const spec = OPS[name];
     const result = spec.shape([ls, rs], {});
+    if ("clash" in result && assumed) return tensor(null, { assumed });
     if ("clash" in result) {
       const fix = op === "@" ? this.quickFix(result.clash, { kind: "binary", op, left: le, right: re, from: span.from, to: span.to }) : this.keepdimsFix(l, r, le, re);
       this.report(f, span, "error", "shape-mismatch", result.clash.message, fix);
@@ -921,7 +965,7 @@ class Analyzer implements LibraryContext {
     const shape = result.shape;
     const dtype = COMPARISONS.has(op) ? "bool" : l.kind === "tensor" && r.kind === "tensor" && l.dtype === r.dtype ? l.dtype : l.kind === "tensor" && r.kind !== "tensor" ? l.dtype : undefined;
     const how = this.binaryHow(op, l, r, le, re, shape);
-    return tensor(shape, { dtype: dtype === "int" && op === "/" ? "float" : dtype, how });
+    return tensor(shape, { dtype: dtype === "int" && op === "/" ? "float" : dtype, how, ...(assumed ? { assumed } : {}) });
   }
 
   private binaryHow(op: string, l: Value, r: Value, le: A.Expr, re: A.Expr, shape: Shape): string {
@@ -995,11 +1039,11 @@ class Analyzer implements LibraryContext {
     for (const it of e.index) items.push(this.indexItem(it, f));
     const r = OPS.index.shape([obj.shape], { index: items });
     if ("clash" in r) {
-      this.report(f, e, "error", "shape-mismatch", r.clash.message);
+      if (!obj.assumed) this.report(f, e, "error", "shape-mismatch", r.clash.message);
       return tensor(null);
     }
     const allInt = items.every((i) => i.kind === "int");
-    return tensor(r.shape, { dtype: obj.dtype, how: allInt && r.shape?.length === 0 ? undefined : `${this.text(e).slice(0, 40)} → ${formatShape(r.shape)}` });
+    return tensor(r.shape, { dtype: obj.dtype, ...(obj.assumed ? { assumed: true } : {}), how: allInt && r.shape?.length === 0 ? undefined : `${this.text(e).slice(0, 40)} → ${formatShape(r.shape)}` });
   }
 
   private indexItem(it: A.IndexItem, f: Frame): IndexItemSpec {
@@ -1033,6 +1077,7 @@ class Analyzer implements LibraryContext {
   }
 }
 
+const SIZE_ARITHMETIC = new Set(["+", "-", "*", "//"]);
 const COMPARISONS = new Set(["<", ">", "<=", ">=", "==", "!=", "<>"]);
 const BINARY_OPS: Record<string, string> = {
   "+": "add",
@@ -1050,7 +1095,7 @@ const REDUCTION_NAMES = new Set(["sum", "mean", "max", "min", "std", "var", "pro
 
 /** Names that people give to sizes: `n_head`, `num_classes`, `hidden_dim`, `T`. */
 function looksLikeSize(name: string): boolean {
-  return /^(n|num|d|dim|size|len|k|h|w|c|b|t)(_|$)|_(dim|size|len|num|count|features|channels|heads?|embd|classes)$|^[A-Z]$/i.test(name);
+  return /^(n|num|dim|size|len|d)_|_(dim|size|len|num|count|features|channels|heads?|embd|classes|model)$|^(d_model|n|[A-Z]|[A-Z][A-Z0-9_]*)$/.test(name);
 }
 
 function builtinRef(id: string): Value | undefined {
@@ -1074,6 +1119,18 @@ function valueKey(v: Value): string {
     default:
       return v.kind;
   }
+}
+
+/** `a, b, c = P` at the top of a body: P → its item names. */
+function unpackedNames(body: A.Stmt[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const st of body) {
+    if (st.kind !== "assign" || !st.value || st.value.kind !== "name") continue;
+    for (const t of st.targets) {
+      if (t.kind === "tuple" || t.kind === "list") out.set(st.value.id, t.elements.map((e) => (e.kind === "name" ? e.id : "")));
+    }
+  }
+  return out;
 }
 
 function clip(s: string, n: number): string {

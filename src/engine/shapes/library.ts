@@ -1,5 +1,5 @@
 import type * as A from "../python/ast.js";
-import { type Dim, type Shape, formatShape, productDims } from "./dim.js";
+import { type Dim, type Shape, addDim, divDimExact, mulDim, productDims, subDim } from "./dim.js";
 import { OPS, type OpParams, type ShapeClash, type ShapeResult } from "./ops.js";
 import type { DType } from "./sources.js";
 import { type LayerValue, type RefValue, type Value, UNKNOWN, shapeOf, tensor } from "./values.js";
@@ -345,9 +345,9 @@ function constructor(name: string, lib: "numpy" | "torch", args: Args, keywords:
     case "arange": {
       const nums = args.map(dimOf);
       if (args.length === 1) return { value: tensor([nums[0]], { dtype: "int" }) };
-      if (args.length === 2 && nums[0] !== null && nums[1] !== null) {
-        const len = typeof nums[0] === "number" && typeof nums[1] === "number" ? Math.max(0, nums[1] - nums[0]) : null;
-        return { value: tensor([len ?? (nums[0] === 0 ? nums[1] : null)], { dtype: "int" }) };
+      if (args.length === 2) {
+        const len = typeof nums[0] === "number" && typeof nums[1] === "number" ? Math.max(0, nums[1] - nums[0]) : subDim(nums[1], nums[0]);
+        return { value: tensor([len], { dtype: "int" }) };
       }
       if (args.length === 3 && nums.every((n) => typeof n === "number")) {
         const [a, b, s] = nums as number[];
@@ -720,7 +720,20 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
     case "column_stack": {
       const seq = x;
       const items = seq && (seq.kind === "tuple" || (seq.kind === "list" && seq.items)) ? (seq.kind === "tuple" ? seq.items : seq.items!) : null;
-      if (!items) return { value: tensor(null) };
+      if (!items) {
+        // A list built by appending: its length is unknown, its items' shape may be known.
+        const item = seq?.kind === "list" ? tensorShape(seq.item) : undefined;
+        const axisV = axisParam(arg(args, keywords, 1, "axis", "dim"));
+        if (name === "stack" && item && typeof (axisV ?? 0) === "number") {
+          const r = OPS.unsqueeze.shape([item], { axis: (axisV ?? 0) as number });
+          return "shape" in r && r.shape ? { value: tensor(r.shape.map((d, i) => (i === normIndex((axisV ?? 0) as number, r.shape!.length) ? null : d))) } : { value: tensor(null) };
+        }
+        if ((name === "concatenate" || name === "cat") && item && typeof (axisV ?? 0) === "number") {
+          const ax = normIndex((axisV ?? 0) as number, item.length);
+          return { value: tensor(item.map((d, i) => (i === ax ? null : d))) };
+        }
+        return { value: tensor(null) };
+      }
       const shapes = items.map((i) => tensorShape(i) ?? null);
       const axisV = axisParam(arg(args, keywords, 1, "axis", "dim"));
       if (axisV === "unknown" || Array.isArray(axisV)) return { value: tensor(null) };
@@ -790,8 +803,29 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
       const n = dimOf(arg(args, keywords, 1, "num_classes"));
       return { value: tensor(xs ? [...xs, n] : null, { dtype: "int" }) };
     }
-    case "pad":
-      return { value: tensor(xs ? xs.map(() => null) : null) };
+    case "pad": {
+      // np.pad(x, ((0, 0), (p, p))) / np.pad(x, p): each axis grows by before + after.
+      const widths = arg(args, keywords, 1, "pad_width");
+      if (!xs || !widths || lib !== "numpy") return { value: tensor(xs ? xs.map(() => null) : null) };
+      const pairs = padPairs(widths, xs.length);
+      return { value: tensor(pairs ? xs.map((d, i) => addDim(d, addDim(pairs[i][0], pairs[i][1]))) : xs.map(() => null)) };
+    }
+    case "topk": {
+      const k = dimOf(arg(args, keywords, 1, "k"));
+      const ax = intConst(arg(args, keywords, 2, "dim")) ?? -1;
+      const shape = xs ? xs.map((d, i) => (i === normIndex(ax, xs.length) ? k : d)) : null;
+      return { value: { kind: "tuple", items: [tensor(shape), tensor(shape, { dtype: "int" })], names: ["values", "indices"] } };
+    }
+    case "repeat": {
+      // np.repeat(x, r, axis): that axis is r times longer; without an axis, flattened.
+      const reps = dimOf(arg(args, keywords, 1, "repeats"));
+      const ax = axisParam(arg(args, keywords, 2, "axis"));
+      if (!xs) return { value: tensor(null) };
+      if (ax === undefined || ax === null) return { value: tensor([mulDim(productDims(xs), reps)]) };
+      if (typeof ax !== "number") return { value: tensor(xs.map(() => null)) };
+      const k = normIndex(ax, xs.length);
+      return { value: tensor(xs.map((d, i) => (i === k ? mulDim(d, reps) : d))) };
+    }
     case "scaled_dot_product_attention": {
       const vs = tensorShape(args[2]);
       return { value: tensor(xs && vs ? [...xs.slice(0, -1), vs[vs.length - 1]] : null) };
@@ -814,6 +848,34 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
       ctx.skip(`${path.replace(/^numpy\./, "np.")} is not in GradLens's op table; its result's shape is unknown`);
       return { value: tensor(null) };
   }
+}
+
+function normIndex(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** np.pad's pad_width: an int, a pair, or a pair per axis. */
+function padPairs(v: Value, rank: number): [Dim, Dim][] | null {
+  const items = v.kind === "tuple" ? v.items : v.kind === "list" && v.items ? v.items : null;
+  if (!items) {
+    const d = dimOf(v);
+    return d === null ? null : Array.from({ length: rank }, () => [d, d] as [Dim, Dim]);
+  }
+  const pair = (p: Value): [Dim, Dim] | null => {
+    const xs = p.kind === "tuple" ? p.items : p.kind === "list" && p.items ? p.items : null;
+    if (!xs) {
+      const d = dimOf(p);
+      return [d, d];
+    }
+    return xs.length === 2 ? [dimOf(xs[0]), dimOf(xs[1])] : xs.length === 1 ? [dimOf(xs[0]), dimOf(xs[0])] : null;
+  };
+  if (items.every((i) => i.kind === "int" || i.kind === "unknown")) {
+    const p = pair(v);
+    return p ? Array.from({ length: rank }, () => p) : null;
+  }
+  if (items.length !== rank) return items.length === 1 ? (pair(items[0]) ? Array.from({ length: rank }, () => pair(items[0])!) : null) : null;
+  const out = items.map(pair);
+  return out.every((p) => p !== null) ? (out as [Dim, Dim][]) : null;
 }
 
 function axisList(v: Value): (number | undefined)[] {
@@ -1034,8 +1096,8 @@ function splitLike(name: string, self: Value & { kind: "tensor" }, args: Args, k
   if (name === "chunk" && first?.kind === "int" && typeof first.dim === "number") {
     const n = first.dim;
     const total = xs[k];
-    const size = typeof total === "number" ? Math.ceil(total / n) : typeof total === "string" ? `${total}//${n}` : null;
-    const item = tensor(xs.map((d, i) => (i === k ? (typeof size === "string" ? null : size) : d)));
+    const size = typeof total === "number" ? Math.ceil(total / n) : divDimExact(total, n);
+    const item = tensor(xs.map((d, i) => (i === k ? size : d)));
     return { value: { kind: "tuple", items: Array(n).fill(item) } };
   }
   if (name === "split" && (first?.kind === "list" || first?.kind === "tuple")) {

@@ -18,8 +18,14 @@ export interface TensorValue {
   /** How the shape was reached, in the user's terms, for the hover. */
   how?: string;
   source?: ShapeSource;
+  /**
+   * Reached by assuming something (an unknown operand taken for a scalar): good
+   * enough to show, never enough to report an error on.
+   */
+  assumed?: boolean;
 }
-export interface IntValue { kind: "int"; dim: Dim }
+/** A Python int whose value is a dim; `assumed` when an unknown was taken for an int. */
+export interface IntValue { kind: "int"; dim: Dim; assumed?: boolean }
 export interface FloatValue { kind: "float" }
 export interface BoolValue { kind: "bool"; value?: boolean }
 export interface StrValue { kind: "str"; value: string | null }
@@ -45,10 +51,15 @@ export interface LayerValue {
   label: string;
 }
 export interface ObjectValue { kind: "object"; cls: ClassInfo; attrs: Map<string, Value> }
-export interface FunctionValue { kind: "function"; def: A.FunctionDef; cls?: ClassInfo; self?: ObjectValue }
+/** `passContext`: torch's `Fn.apply(...)` passes a ctx before the arguments. */
+export interface FunctionValue { kind: "function"; def: A.FunctionDef; cls?: ClassInfo; self?: ObjectValue; passContext?: boolean }
 export interface ClassValue { kind: "class"; cls: ClassInfo }
-/** A name GradLens knows nothing about; `name` lets it become a symbolic dim (`n_in`). */
-export interface UnknownValue { kind: "unknown"; name?: string }
+/**
+ * A name GradLens knows nothing about; `name` lets it become a symbolic dim (`n_in`).
+ * `shapeOf` marks `x.shape` / `x.size()` of an unknown x, so that `N, D = x.shape`
+ * can name x's dims.
+ */
+export interface UnknownValue { kind: "unknown"; name?: string; shapeOf?: import("../python/ast.js").Expr }
 
 export type Value =
   | TensorValue
@@ -93,7 +104,8 @@ export function joinValues(a: Value, b: Value): Value {
   if (a === b) return a;
   if (a.kind === "tensor" && b.kind === "tensor") {
     const shape = joinShapes(a.shape, b.shape);
-    return tensor(shape, { dtype: a.dtype === b.dtype ? a.dtype : undefined, how: shape === a.shape ? a.how : undefined });
+    const assumed = a.assumed || b.assumed;
+    return tensor(shape, { dtype: a.dtype === b.dtype ? a.dtype : undefined, how: shape === a.shape ? a.how : undefined, ...(assumed ? { assumed } : {}) });
   }
   if (a.kind === "int" && b.kind === "int") return { kind: "int", dim: sameDim(a.dim, b.dim) ? a.dim : null };
   if (a.kind === "tuple" && b.kind === "tuple" && a.items.length === b.items.length) {
@@ -126,6 +138,11 @@ export function shapeOf(v: Value): Shape | undefined {
   if (v.kind === "tensor") return v.shape;
   if (v.kind === "int" || v.kind === "float" || v.kind === "bool") return [];
   return undefined;
+}
+
+/** True when any of the values is a tensor reached by an assumption. */
+export function anyAssumed(...values: (Value | undefined)[]): boolean {
+  return values.some((v) => (v?.kind === "tensor" || v?.kind === "int") && v.assumed === true);
 }
 
 export function describeKind(v: Value): string {
