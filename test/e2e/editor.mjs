@@ -59,8 +59,16 @@ export async function withTimeout(promise, ms, what) {
 export class Cleanup {
   #steps = [];
   #groups = new Set();
+  #exitHooks = [];
   #onExit = () => {
     for (const pid of this.#groups) killGroup(pid, 'SIGKILL');
+    for (const fn of this.#exitHooks) {
+      try {
+        fn();
+      } catch {
+        // Best effort: the process is going away.
+      }
+    }
   };
   // A signal skips 'exit' handlers unless something turns it into an exit.
   #onSignal = (signal) => {
@@ -76,6 +84,12 @@ export class Cleanup {
 
   add(name, fn) {
     this.#steps.push({ name, fn });
+  }
+
+  /** Also runs `fn` (synchronous) if the process ends before run(). */
+  addOnExit(name, fn) {
+    this.#exitHooks.push(fn);
+    this.add(name, fn);
   }
 
   trackGroup(pid) {
@@ -180,7 +194,10 @@ export function freePort() {
 /** A temp root for one test file: HOME, code-server dirs, browser profile, workspace. */
 export function makeTempRoot(cleanup) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlens-e2e-'));
-  cleanup.add('remove temp dir', () => {
+  let done = false;
+  cleanup.addOnExit('remove temp dir', () => {
+    if (done) return;
+    done = true;
     if (process.env.GRADLENS_E2E_KEEP) log(`kept temp dir ${root}`);
     else fs.rmSync(root, { recursive: true, force: true });
   });
@@ -484,53 +501,47 @@ export function findWord(text, lineRegex, word) {
 }
 
 /**
- * Screen centre of the characters [column, column+length) of the line the cursor
- * is on. Measured with a DOM Range over the rendered text, so it does not depend
- * on how the tokenizer split the line into spans (that changes once syntax
- * colouring starts).
+ * Screen centre of the `length` characters that start at the cursor. The cursor
+ * is where Monaco put the source column, so this stays right when inlay hints
+ * (shape annotations) are injected into the rendered line before the word, and it
+ * does not depend on how the tokenizer split the line into spans (that changes
+ * once syntax colouring starts).
  */
-async function wordBoxOnCursorLine(page, column, length) {
-  return page.evaluate(
-    ({ column, length }) => {
-      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
-      if (!editor) return null;
-      const cursor = editor.querySelector('.cursors-layer .cursor');
-      if (!cursor) return null;
-      const cursorTop = cursor.getBoundingClientRect().top;
-      let best = null;
-      for (const el of editor.querySelectorAll('.view-lines .view-line')) {
-        const d = Math.abs(el.getBoundingClientRect().top - cursorTop);
-        if (!best || d < best.d) best = { el, d };
-      }
-      if (!best || best.d > 4) return null;
-      // Walk text nodes to the wanted character offsets.
-      const walker = document.createTreeWalker(best.el, NodeFilter.SHOW_TEXT);
-      const start = column - 1;
-      const end = start + length;
-      let offset = 0;
-      const range = document.createRange();
-      let haveStart = false;
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const len = n.textContent.length;
-        if (!haveStart && start < offset + len) {
-          range.setStart(n, start - offset);
-          haveStart = true;
-        }
-        if (haveStart && end <= offset + len) {
-          range.setEnd(n, end - offset);
-          const r = range.getBoundingClientRect();
-          return {
-            x: r.left + r.width / 2,
-            y: r.top + r.height / 2,
-            text: range.toString(),
-          };
-        }
-        offset += len;
-      }
-      return null;
-    },
-    { column, length },
-  );
+async function wordBoxAtCursor(page, length) {
+  return page.evaluate((length) => {
+    const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+    const cursor = editor?.querySelector('.cursors-layer .cursor');
+    if (!cursor) return null;
+    const c = cursor.getBoundingClientRect();
+    // The cursor is drawn over the text; hide it so the hit test reaches the text.
+    const layer = editor.querySelector('.cursors-layer');
+    const before = layer.style.visibility;
+    layer.style.visibility = 'hidden';
+    let caret;
+    try {
+      caret = document.caretRangeFromPoint(c.left + 1, c.top + c.height / 2);
+    } finally {
+      layer.style.visibility = before;
+    }
+    if (!caret || caret.startContainer.nodeType !== Node.TEXT_NODE) return null;
+    const line = caret.startContainer.parentElement.closest('.view-line');
+    if (!line) return null;
+    // The word may cross span boundaries (a decoration can split a token).
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+    walker.currentNode = caret.startContainer;
+    const range = document.createRange();
+    range.setStart(caret.startContainer, caret.startOffset);
+    let node = caret.startContainer;
+    let left = length + caret.startOffset;
+    while (node && left > node.textContent.length) {
+      left -= node.textContent.length;
+      node = walker.nextNode();
+    }
+    if (!node) return null;
+    range.setEnd(node, left);
+    const r = range.getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2, text: range.toString() };
+  }, length);
 }
 
 /**
@@ -551,8 +562,8 @@ export async function hoverWord(page, { line, column, word, expect, attempts = 6
         await page.keyboard.press('Control+K');
         await page.keyboard.press('Control+I');
       } else {
-        const box = await wordBoxOnCursorLine(page, column, word.length);
-        if (!box) throw new Error(`line ${line} is not rendered`);
+        const box = await wordBoxAtCursor(page, word.length);
+        if (!box) throw new Error(`no rendered text at the cursor (${line}:${column})`);
         if (box.text.replace(/\u00a0/g, ' ') !== word) {
           throw new Error(`text at ${line}:${column} is "${box.text}", not "${word}"`);
         }
