@@ -12,6 +12,7 @@ export class AnalyzedDocument {
   private parsed: ParsedDocument | undefined;
   private pending: TextChange[] = [];
   private shapes: FileShapes | undefined;
+  private partial: FileShapes | undefined;
 
   constructor(public doc: TextDocument) {}
 
@@ -30,22 +31,36 @@ export class AnalyzedDocument {
       this.doc = after;
     }
     this.shapes = undefined;
+    this.partial = undefined;
   }
 
-  /** The current analysis, computed now if an edit made it stale. */
+  private module() {
+    const text = this.doc.getText();
+    if (!this.parsed || this.pending.length) {
+      this.parsed = this.parsed && this.pending.length ? parsePython(text, this.parsed, this.pending) : parsePython(text);
+      this.pending = [];
+    }
+    return this.parsed.module;
+  }
+
+  /** The current analysis of the whole file, computed now if an edit made it stale. */
   analysis(): FileShapes {
     if (!this.shapes) {
-      const text = this.doc.getText();
-      const parsed = this.parsed && this.pending.length ? parsePython(text, this.parsed, this.pending) : parsePython(text);
-      this.parsed = parsed;
-      this.pending = [];
-      this.shapes = analyzeModule(parsed.module);
+      this.shapes = analyzeModule(this.module());
+      this.partial = undefined;
     }
     return this.shapes;
   }
 
-  get stale(): boolean {
-    return this.shapes === undefined;
+  /**
+   * An analysis that covers `from..to`: the whole file's when it is current, else
+   * just the functions there (what a hover right after a keystroke needs).
+   */
+  analysisAround(from: number, to: number): FileShapes {
+    if (this.shapes) return this.shapes;
+    const p = this.partial;
+    if (p?.range && p.range.from <= from && p.range.to >= to) return p;
+    this.partial = analyzeModule(this.module(), { from, to });
+    return this.partial;
   }
 }
-

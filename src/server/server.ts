@@ -8,6 +8,7 @@ import {
   type CodeAction,
   type Diagnostic,
   type InitializeResult,
+  type Position,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { DEFAULT_SHAPE_SETTINGS, shapeSettingsFrom, type ShapeSettings } from "../shared/settings.js";
@@ -98,12 +99,15 @@ function schedule(uri: string) {
   );
 }
 
-/** Analyses a document, never letting one bad file take the server down. */
-function analysisOf(uri: string) {
+/**
+ * Analyses a document (the whole of it, or only the functions around a range),
+ * never letting one bad file take the server down.
+ */
+function analysisOf(uri: string, around?: { start: Position; end: Position }) {
   const d = documents.get(uri);
   if (!d) return undefined;
   try {
-    const a = d.analysis();
+    const a = around ? d.analysisAround(d.doc.offsetAt(around.start), d.doc.offsetAt(around.end)) : d.analysis();
     for (const s of a.skipped) {
       const key = `${uri}\u0000${s}`;
       if (!reported.has(key)) {
@@ -139,7 +143,7 @@ function publish(uri: string) {
 
 connection.onHover(({ textDocument, position }) => {
   if (!settings.hover) return null;
-  const r = analysisOf(textDocument.uri);
+  const r = analysisOf(textDocument.uri, { start: position, end: position });
   if (!r) return null;
   const fact = factAt(r.analysis, r.doc.offsetAt(position));
   if (!fact) return null;
@@ -151,7 +155,7 @@ connection.onHover(({ textDocument, position }) => {
 
 connection.languages.inlayHint.on(({ textDocument, range }) => {
   if (!settings.inlayHints) return [];
-  const r = analysisOf(textDocument.uri);
+  const r = analysisOf(textDocument.uri, range);
   if (!r) return [];
   return inlayHints(r.analysis, r.doc.offsetAt(range.start), r.doc.offsetAt(range.end)).map((h) => ({
     position: r.doc.positionAt(h.offset),
@@ -162,7 +166,7 @@ connection.languages.inlayHint.on(({ textDocument, range }) => {
 });
 
 connection.onCodeAction(({ textDocument, range, context }) => {
-  const r = analysisOf(textDocument.uri);
+  const r = analysisOf(textDocument.uri, range);
   if (!r) return [];
   const actions: CodeAction[] = [];
   const start = r.doc.offsetAt(range.start);

@@ -85,6 +85,8 @@ export interface FileShapes {
   /** Constructs GradLens could not model (an unknown op), said once each. */
   skipped: string[];
   module: A.Module;
+  /** Set when only part of the module was analysed. */
+  range?: A.Span;
 }
 
 /** Analyses a file's text. */
@@ -92,8 +94,14 @@ export function analyzeShapes(text: string): FileShapes {
   return analyzeModule(parseModule(text));
 }
 
-export function analyzeModule(module: A.Module): FileShapes {
-  return new Analyzer(module).run();
+/**
+ * Analyses a module; given a range, only the top-level functions and classes that
+ * overlap it (with whatever they call). The language server answers a hover or the
+ * inlay hints of the visible lines that way right after an edit, without waiting
+ * for the whole file.
+ */
+export function analyzeModule(module: A.Module, range?: A.Span): FileShapes {
+  return new Analyzer(module).run(range);
 }
 
 type Env = Map<string, Value>;
@@ -129,7 +137,7 @@ class Analyzer implements LibraryContext {
     for (const c of module.comments) if (!this.commentByLine.has(c.line)) this.commentByLine.set(c.line, c);
   }
 
-  run(): FileShapes {
+  run(range?: A.Span): FileShapes {
     const body = this.module.body;
     for (const s of body) {
       if (s.kind === "def") this.functions.set(s.name, s);
@@ -140,6 +148,7 @@ class Analyzer implements LibraryContext {
     const moduleFrame = this.frame("<module>", this.moduleEnv, true);
     this.block(body.filter((s) => s.kind !== "def" && s.kind !== "class"), moduleFrame);
     for (const s of body) {
+      if (range && (s.to < range.from || s.from > range.to)) continue;
       try {
         if (s.kind === "def") this.primaryFunction(s, undefined);
         else if (s.kind === "class") this.primaryClass(this.classes.get(s.name)!);
@@ -155,6 +164,7 @@ class Analyzer implements LibraryContext {
       dimOrigins: this.dimOrigins,
       skipped: [...this.skipped],
       module: this.module,
+      range,
     };
   }
 

@@ -1,0 +1,12 @@
+import { analyzeModule } from "../src/engine/shapes/infer.ts";
+import { parseModule } from "../src/engine/python/parse.ts";
+import { generateNumpyFile } from "./generate.ts";
+const src = generateNumpyFile(5000);
+const m = parseModule(src);
+for (let k = 0; k < 10; k++) analyzeModule(m);
+const t = performance.now();
+for (let k = 0; k < 30; k++) analyzeModule(m);
+console.log("analysis", ((performance.now() - t) / 30).toFixed(1));
+const t2 = performance.now();
+for (let k = 0; k < 30; k++) parseModule(src);
+console.log("parse", ((performance.now() - t2) / 30).toFixed(1));
