@@ -54,14 +54,22 @@ function wholeFile() {
     analyse.push(t2 - t1);
     total.push(t2 - t0);
   }
-  // Whole processes, alternated: `gradlens shapes` against Pyright's full check.
+  // Whole processes, alternated: `gradlens shapes` against Pyright's full check, and
+  // Pyright's own account of its analysis time ("Completed in …sec").
   const pyright = join("node_modules", "pyright", "index.js");
   const ours: number[] = [];
   const theirs: number[] = [];
+  const theirAnalysis: number[] = [];
   const runs = 3;
   for (let i = 0; i < runs; i++) {
     ours.push(timeProcess(process.execPath, ["dist/cli.js", "shapes", file, "--json"]));
-    if (existsSync(pyright)) theirs.push(timeProcess(process.execPath, [pyright, file]));
+    if (existsSync(pyright)) {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [pyright, "--stats", file], { encoding: "utf8", maxBuffer: 1 << 26 });
+      theirs.push(performance.now() - t0);
+      const completed = /Completed in ([\d.]+)sec/.exec(r.stdout);
+      if (completed) theirAnalysis.push(Number(completed[1]) * 1000);
+    }
   }
   const median = quantile(total, 0.5);
   emit({
@@ -73,10 +81,12 @@ function wholeFile() {
     analysis_median_ms: round(quantile(analyse, 0.5)),
     target_ms: 100,
     met: median < 100,
+    pyright_check_median_ms: theirAnalysis.length ? round(quantile(theirAnalysis, 0.5)) : null,
+    speedup_vs_pyright_check: theirAnalysis.length ? round(quantile(theirAnalysis, 0.5) / median, 1) : null,
+    speedup_target: 20,
     gradlens_process_median_ms: round(quantile(ours, 0.5)),
     pyright_process_median_ms: theirs.length ? round(quantile(theirs, 0.5)) : null,
-    speedup_vs_pyright: theirs.length ? round(quantile(theirs, 0.5) / quantile(ours, 0.5), 1) : null,
-    speedup_target: 20,
+    process_speedup_vs_pyright: theirs.length ? round(quantile(theirs, 0.5) / quantile(ours, 0.5), 1) : null,
   });
 }
 
@@ -141,7 +151,7 @@ async function throughLsp() {
     p50_ms: round(quantile(edits, 0.5)),
     p95_ms: round(quantile(edits, 0.95)),
     target_ms: 20,
-    met: quantile(edits, 0.5) < 20,
+    met: quantile(edits, 0.95) < 20,
   });
   emit({
     figure: "language server memory for the 5,000-line file",

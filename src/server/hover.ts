@@ -1,5 +1,6 @@
 import { formatDim, formatShape, symbolsOf } from "../engine/shapes/dim.js";
 import type { FileShapes, ShapeFact } from "../engine/shapes/infer.js";
+import { explain } from "../engine/shapes/values.js";
 
 /**
  * What the language server shows: the fact under the cursor, its hover text and the
@@ -40,7 +41,8 @@ export function hoverMarkdown(analysis: FileShapes, f: ShapeFact): string {
   } else {
     lines.push(`**${f.name}**: \`${formatShape(f.shape)}\`${f.type === "array" ? "" : ` ${f.type}`}`);
   }
-  const how = f.how && !f.how.startsWith("stated") ? f.how : sourceNote(f);
+  const text = explain(f.how);
+  const how = text && !text.startsWith("stated") ? text : sourceNote(f);
   if (how) lines.push(escapeMarkdown(how));
   const origins = analysis.dimOrigins.get(f.scope);
   const dims = f.type === "int" ? symbolsOf(f.dim ?? null) : (f.shape ?? []).flatMap((d) => symbolsOf(d));
@@ -73,7 +75,7 @@ export function inlayHints(analysis: FileShapes, from: number, to: number): Inla
     if (s.isParam || s.source !== "inferred") continue;
     if (s.type === "array" && s.shape !== null && s.shape.some((d) => d !== null)) {
       seen.add(s.to);
-      out.push({ offset: s.to, label: `: ${formatShape(s.shape)}`, tooltip: s.how });
+      out.push({ offset: s.to, label: `: ${formatShape(s.shape)}`, tooltip: explain(s.how) });
     }
   }
   return out;

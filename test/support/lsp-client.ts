@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { SERVER_NODE_ARGS } from "../../src/shared/server-options.ts";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
 
 /**
@@ -20,8 +21,8 @@ export class LspClient {
   readonly latestDiagnostics = new Map<string, Diagnostic[]>();
   private versions = new Map<string, number>();
 
-  constructor(serverPath = "dist/server.js") {
-    this.proc = spawn(process.execPath, [serverPath, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+  constructor(serverPath = "dist/server.js", nodeArgs: readonly string[] = SERVER_NODE_ARGS) {
+    this.proc = spawn(process.execPath, [...nodeArgs, serverPath, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
     this.connection = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.connection.onRequest("workspace/configuration", (params: { items: { section?: string }[] }) =>
       params.items.map((i) => (i.section === "gradlens.shapes" ? this.settings : {})),

@@ -74,7 +74,8 @@ test("the parser keeps what shape inference needs", () => {
   assert.equal(f.name, "f");
   assert.deepEqual(f.params.map((p) => [p.name, p.star ?? ""]), [["x", ""], ["W", ""], ["args", "star"], ["reg", ""], ["kw", "double-star"]]);
   assert.equal(f.docstring?.value, "Doc.");
-  assert.equal(m.comments[0].text, "# x: (n,)");
+  assert.equal(m.commentOnLine(0)?.text, "# x: (n,)");
+  assert.equal(m.commentOnLine(1), undefined);
   assert.equal(f.body[1].kind, "assign");
   assert.equal(f.body[2].kind, "return");
 });

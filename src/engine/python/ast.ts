@@ -126,11 +126,11 @@ export interface OtherStmt extends Span { kind: "other"; what: string }
 export interface Comment extends Span { text: string; line: number }
 
 export interface Module {
+  /** Top-level statements. A function's or class's `body` is converted when first read. */
   body: Stmt[];
-  comments: Comment[];
   /** Offsets where each line starts; line numbers are 0-based everywhere in the engine. */
   lineStarts: number[];
-  /** Spans the parser could not read. */
-  errors: Span[];
   text: string;
+  /** The first comment on a 0-based line, looked up in the syntax tree on demand. */
+  commentOnLine(line: number): Comment | undefined;
 }

@@ -65,21 +65,56 @@ export function positionOf(lineStarts: readonly number[], offset: number): { lin
 }
 
 function toModule(tree: Tree, text: string): A.Module {
-  const conv = new Converter(text);
-  const body = conv.statements(tree.topNode, 0);
+  const body = new Converter(text).statements(tree.topNode, 0);
   const lineStarts = lineStartsOf(text);
-  const comments: A.Comment[] = [];
-  const errors: A.Span[] = [];
-  tree.iterate({
-    enter(n) {
-      if (n.name === "Comment") {
-        comments.push({ from: n.from, to: n.to, text: text.slice(n.from, n.to), line: positionOf(lineStarts, n.from).line });
-      } else if (n.type.isError) {
-        errors.push({ from: n.from, to: n.to });
+  const comments = new Map<number, A.Comment | null>();
+  return {
+    body,
+    lineStarts,
+    text,
+    commentOnLine(line) {
+      let found = comments.get(line);
+      if (found === undefined) {
+        found = null;
+        const from = lineStarts[line] ?? text.length;
+        const to = lineStarts[line + 1] ?? text.length;
+        const hash = text.indexOf("#", from);
+        // Most lines have no `#` at all: no need to ask the tree.
+        if (hash >= 0 && hash < to) tree.iterate({
+          from,
+          to,
+          enter(n) {
+            if (found) return false;
+            if (n.name === "Comment" && n.from >= from && n.from < to) {
+              found = { from: n.from, to: n.to, text: text.slice(n.from, n.to), line };
+              return false;
+            }
+            return undefined;
+          },
+        });
+        comments.set(line, found);
       }
+      return found ?? undefined;
+    },
+  };
+}
+
+/**
+ * Defines `obj[key]` as computed on first read. Function and class bodies are
+ * converted lazily: after a keystroke the language server reads only the functions
+ * around the cursor, and converting the rest of a long file would dominate.
+ */
+function lazy<T extends object, K extends keyof T>(obj: T, key: K, compute: () => T[K]): T {
+  Object.defineProperty(obj, key, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = compute();
+      Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: true });
+      return value;
     },
   });
-  return { body, comments, lineStarts, errors, text };
+  return obj;
 }
 
 function children(node: SyntaxNode): SyntaxNode[] {
@@ -349,19 +384,19 @@ class Converter {
     const returnsNode = n.getChild("TypeDef");
     const returnsExpr = returnsNode ? children(returnsNode).find((p) => p.name !== "->") : undefined;
     const headerEnd = bodyNode ? bodyNode.from + 1 : n.to;
-    return {
+    const def: Omit<A.FunctionDef, "body"> = {
       kind: "def",
       name: nameNode ? this.src(nameNode) : "",
       nameSpan: nameNode ? { from: nameNode.from, to: nameNode.to } : { from: n.from, to: n.from },
       params,
       returns: returnsExpr ? this.expr(returnsExpr, depth) : undefined,
-      body: this.body(bodyNode, depth),
       docstring: this.docstring(bodyNode),
       decorators,
       header: { from: n.from, to: headerEnd },
       from: start,
       to: n.to,
     };
+    return lazy(def as A.FunctionDef, "body", () => this.body(bodyNode, depth));
   }
 
   private classDef(n: SyntaxNode, decorators: A.Expr[], depth: number, start = n.from): A.ClassDef {
@@ -369,17 +404,17 @@ class Converter {
     const argList = n.getChild("ArgList");
     const bodyNode = n.getChild("Body");
     const bases = argList ? this.callArguments(argList, depth).args : [];
-    return {
+    const cls: Omit<A.ClassDef, "body"> = {
       kind: "class",
       name: nameNode ? this.src(nameNode) : "",
       nameSpan: nameNode ? { from: nameNode.from, to: nameNode.to } : { from: n.from, to: n.from },
       bases,
-      body: this.body(bodyNode, depth),
       docstring: this.docstring(bodyNode),
       decorators,
       from: start,
       to: n.to,
     };
+    return lazy(cls as A.ClassDef, "body", () => this.body(bodyNode, depth));
   }
 
   private sequence(kind: "tuple" | "list" | "set", n: { from: number; to: number }, parts: SyntaxNode[], depth: number): A.SequenceExpr {

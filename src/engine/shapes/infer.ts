@@ -28,6 +28,8 @@ import {
   UNKNOWN,
   anyAssumed,
   describeKind,
+  explain,
+  type Explanation,
   joinShapes,
   joinValues,
   sameValue,
@@ -56,7 +58,7 @@ export interface ShapeFact {
   source: ShapeSource;
   /** For an int: its value as a dim (`N = x.shape[0]` is N). */
   dim?: Dim;
-  how?: string;
+  how?: Explanation;
   /** The enclosing function (`Class.method`), or `<module>`. */
   scope: string;
   isTarget: boolean;
@@ -128,14 +130,11 @@ class Analyzer implements LibraryContext {
   private readonly dimOrigins = new Map<string, Map<string, string>>();
   private readonly functions = new Map<string, A.FunctionDef>();
   private readonly classes = new Map<string, ClassInfo>();
-  private readonly commentByLine = new Map<number, A.Comment>();
   private readonly moduleEnv: Env = new Map();
   private readonly callMemo = new Map<string, Value>();
   private readonly activeCalls = new Set<A.FunctionDef>();
 
-  constructor(private readonly module: A.Module) {
-    for (const c of module.comments) if (!this.commentByLine.has(c.line)) this.commentByLine.set(c.line, c);
-  }
+  constructor(private readonly module: A.Module) {}
 
   run(range?: A.Span): FileShapes {
     const body = this.module.body;
@@ -258,14 +257,25 @@ class Analyzer implements LibraryContext {
 
   // ──────────────────────────────── functions ────────────────────────────────
 
+  private readonly statedCache = new Map<A.FunctionDef, Map<string, StatedShape & { source: ShapeSource }>>();
+
   private statedParamShapes(def: A.FunctionDef): Map<string, StatedShape & { source: ShapeSource }> {
+    let cached = this.statedCache.get(def);
+    if (!cached) {
+      cached = this.readStatedParamShapes(def);
+      this.statedCache.set(def, cached);
+    }
+    return cached;
+  }
+
+  private readStatedParamShapes(def: A.FunctionDef): Map<string, StatedShape & { source: ShapeSource }> {
     const out = new Map<string, StatedShape & { source: ShapeSource }>();
     const headerLines = new Set<number>();
     const first = this.pos(def.header.from).line;
     const last = this.pos(Math.max(def.header.from, def.header.to - 1)).line;
     for (let l = first; l <= last; l++) headerLines.add(l);
     for (const l of headerLines) {
-      const c = this.commentByLine.get(l);
+      const c = this.module.commentOnLine(l);
       if (c) for (const [k, v] of defCommentShapes(c.text)) out.set(k, { ...v, source: "comment" });
     }
     const unpacked = unpackedNames(def.body);
@@ -304,7 +314,14 @@ class Analyzer implements LibraryContext {
       f.env.set(p.name, v);
       if (p.name !== "self" && v.kind !== "object") this.recordFact(f, p.name, p, v, v.kind === "tensor" && v.shape !== null, s?.source ?? "inferred", true);
     });
-    this.function(def, f, stated);
+    this.primaryResults.set(def, this.function(def, f, stated));
+  }
+
+  /** What a function returns with its parameters as stated; read once, reused by backward. */
+  private readonly primaryResults = new Map<A.FunctionDef, Value>();
+
+  private resultAsStated(def: A.FunctionDef, cls?: ClassInfo, self?: ObjectValue): Value {
+    return this.primaryResults.get(def) ?? this.callFunction(def, cls, self, [], [], 1);
   }
 
   /**
@@ -317,7 +334,7 @@ class Analyzer implements LibraryContext {
     if (!cls && def.name.endsWith("_backward")) {
       const fwd = this.functions.get(def.name.replace(/_backward$/, "_forward"));
       if (!fwd || names.length < 2) return undefined;
-      const result = this.callFunction(fwd, undefined, undefined, [], [], 1);
+      const result = this.resultAsStated(fwd);
       if (result.kind !== "tuple" || result.items.length < 2) return undefined;
       return new Map([
         [names[0], this.asUpstream(result.items[0])],
@@ -326,7 +343,7 @@ class Analyzer implements LibraryContext {
     }
     if (cls && self && def.name === "backward" && names.length >= 2 && cls.methods.has("forward")) {
       const fwd = cls.methods.get("forward")!;
-      const result = this.callFunction(fwd, cls, self, [], [], 1);
+      const result = this.resultAsStated(fwd, cls, self);
       return new Map([[names[1], this.asUpstream(result)]]);
     }
     return undefined;
@@ -610,7 +627,7 @@ class Analyzer implements LibraryContext {
       }
     }
     const endLine = this.pos(Math.max(s.from, s.to - 1)).line;
-    const comment = this.commentByLine.get(endLine);
+    const comment = this.module.commentOnLine(endLine);
     if (comment && comment.from >= s.to && s.targets.length === 1) {
       const stated = trailingCommentShape(comment.text);
       if (stated !== undefined && stated !== null) {
@@ -867,7 +884,8 @@ class Analyzer implements LibraryContext {
     }
     if (assumed && result.kind === "tensor") result = { ...result, assumed };
     if (result.kind === "tensor" && !result.how && result.shape) {
-      result = { ...result, how: `${this.callHow(e, callee, args)} → ${formatShape(result.shape)}` };
+      const shape = result.shape;
+      result = { ...result, how: () => `${this.callHow(e, callee, args)} → ${formatShape(shape)}` };
     }
     return result;
   }
@@ -878,7 +896,7 @@ class Analyzer implements LibraryContext {
     if (callee.kind === "method" && e.callee.kind === "attribute" && callee.self.kind === "tensor") {
       const objText = this.text(e.callee.object);
       if (/^[\w.]+$/.test(objText)) return `${objText} ${formatShape(callee.self.shape)}.${callee.name}${argsText}`;
-      if (callee.self.how) return `${callee.self.how}; .${callee.name}${argsText}`;
+      if (callee.self.how) return `${explain(callee.self.how)}; .${callee.name}${argsText}`;
     }
     const full = this.text(e);
     if (full.length <= 48) return full;
@@ -895,7 +913,7 @@ class Analyzer implements LibraryContext {
     const t = this.text(e);
     const shape = shapeOf(v);
     const simple = /^[\w.]+$/.test(t) && t.length <= 30;
-    if (v.kind === "tensor" && v.how && !simple) return `(${v.how})`;
+    if (v.kind === "tensor" && v.how && !simple) return `(${explain(v.how)})`;
     if (!simple) return t.length > 30 ? t.slice(0, 30) + "…" : t;
     return shape && v.kind === "tensor" ? `${t} ${formatShape(shape)}` : t;
   }
@@ -978,7 +996,11 @@ class Analyzer implements LibraryContext {
     return tensor(shape, { dtype: dtype === "int" && op === "/" ? "float" : dtype, how, ...(assumed ? { assumed } : {}) });
   }
 
-  private binaryHow(op: string, l: Value, r: Value, le: A.Expr, re: A.Expr, shape: Shape): string {
+  private binaryHow(op: string, l: Value, r: Value, le: A.Expr, re: A.Expr, shape: Shape): Explanation {
+    return () => this.binaryHowText(op, l, r, le, re, shape);
+  }
+
+  private binaryHowText(op: string, l: Value, r: Value, le: A.Expr, re: A.Expr, shape: Shape): string {
     const ls = shapeOf(l);
     const rs = shapeOf(r);
     const broadcasts = ls && rs && op !== "@" && (ls.length !== rs.length || ls.some((d, i) => d !== rs[i])) && rs.length > 0 && ls.length > 0;
@@ -986,7 +1008,7 @@ class Analyzer implements LibraryContext {
     const leftSimple = /^[\w.]+$/.test(leftText);
     const rightPart = `${op} ${this.operandText(re, r)}`;
     let how: string;
-    if (!leftSimple && l.kind === "tensor" && l.how) how = `${l.how}; ${rightPart}${broadcasts ? " broadcasts" : ""} → ${formatShape(shape)}`;
+    if (!leftSimple && l.kind === "tensor" && l.how) how = `${explain(l.how)}; ${rightPart}${broadcasts ? " broadcasts" : ""} → ${formatShape(shape)}`;
     else how = `${this.operandText(le, l)} ${rightPart}${broadcasts ? " broadcasts" : ""} → ${formatShape(shape)}`;
     return how.length > 240 ? "…" + how.slice(how.length - 239) : how;
   }
@@ -1053,7 +1075,7 @@ class Analyzer implements LibraryContext {
       return tensor(null);
     }
     const allInt = items.every((i) => i.kind === "int");
-    return tensor(r.shape, { dtype: obj.dtype, ...(obj.assumed ? { assumed: true } : {}), how: allInt && r.shape?.length === 0 ? undefined : `${this.text(e).slice(0, 40)} → ${formatShape(r.shape)}` });
+    return tensor(r.shape, { dtype: obj.dtype, ...(obj.assumed ? { assumed: true } : {}), how: allInt && r.shape?.length === 0 ? undefined : () => `${this.text(e).slice(0, 40)} → ${formatShape(r.shape)}` });
   }
 
   private indexItem(it: A.IndexItem, f: Frame): IndexItemSpec {

@@ -1,5 +1,6 @@
 import type { Dim, Shape } from "./dim.js";
 import type { FileShapes } from "./infer.js";
+import { explain } from "./values.js";
 
 /**
  * The JSON of `gradlens shapes` (contract §4): 1-based lines, 0-based columns,
@@ -54,7 +55,7 @@ export function shapesReport(file: string, analysis: FileShapes): ShapesReport {
       source: s.source,
       type: s.type,
       ...(s.dim !== undefined ? { value: s.dim } : {}),
-      ...(s.how ? { how: s.how } : {}),
+      ...(s.how ? { how: explain(s.how) } : {}),
       scope: s.scope,
     })),
     diagnostics: analysis.diagnostics.map((d) => {

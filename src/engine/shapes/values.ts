@@ -8,6 +8,16 @@ import type { OpParams } from "./ops.js";
  * shape, a Python int whose value is a dim (`N = x.shape[0]`), a tuple, a layer, ...
  */
 
+/**
+ * How a shape was reached, for the hover: text, or a function that makes it. Most
+ * shapes are never hovered, so the text is made only when asked for.
+ */
+export type Explanation = string | (() => string);
+
+export function explain(how: Explanation | undefined): string | undefined {
+  return typeof how === "function" ? how() : how;
+}
+
 /** Where a tensor's shape was stated, when it was not inferred. */
 export type ShapeSource = "inferred" | "annotation" | "docstring" | "comment";
 
@@ -16,7 +26,7 @@ export interface TensorValue {
   shape: Shape;
   dtype?: DType;
   /** How the shape was reached, in the user's terms, for the hover. */
-  how?: string;
+  how?: Explanation;
   source?: ShapeSource;
   /**
    * Reached by assuming something (an unknown operand taken for a scalar): good
