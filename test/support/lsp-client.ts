@@ -19,6 +19,8 @@ export class LspClient {
   settings: Record<string, unknown> = {};
   private diagnosticWaiters: { uri: string; accept: (d: Diagnostic[]) => boolean; resolve: (d: Diagnostic[]) => void }[] = [];
   readonly latestDiagnostics = new Map<string, Diagnostic[]>();
+  /** What the server said in its output channel. */
+  readonly log: string[] = [];
   private versions = new Map<string, number>();
 
   constructor(serverPath = "dist/server.js", nodeArgs: readonly string[] = SERVER_NODE_ARGS) {
@@ -29,7 +31,7 @@ export class LspClient {
     );
     this.connection.onRequest("client/registerCapability", () => null);
     this.connection.onRequest("workspace/inlayHint/refresh", () => null);
-    this.connection.onNotification("window/logMessage", () => undefined);
+    this.connection.onNotification("window/logMessage", (p: { message: string }) => void this.log.push(p.message));
     this.connection.onNotification("textDocument/publishDiagnostics", (p: { uri: string; diagnostics: Diagnostic[] }) => {
       this.latestDiagnostics.set(p.uri, p.diagnostics);
       this.diagnosticWaiters = this.diagnosticWaiters.filter((w) => {

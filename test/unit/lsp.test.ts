@@ -104,3 +104,20 @@ test("a file that is not Python the server can read still answers", async () => 
   assert.ok(Array.isArray(await opened));
   assert.equal(await client.hover(u, 0, 3), null);
 });
+
+test("an op GradLens does not know is said once in the output channel, however often it is analysed", async () => {
+  const u = "file:///work/unknown_op.py";
+  const opened = client.nextDiagnostics(u);
+  await client.open(u, "import numpy as np\ndef f(x):  # x: (N, D)\n    y = np.frobnicate(x)\n    return y\n");
+  assert.deepEqual(await opened, []);
+  for (let i = 0; i < 3; i++) {
+    const next = client.nextDiagnostics(u);
+    await client.edit(u, { start: { line: 3, character: 12 }, end: { line: 3, character: 12 } }, " ");
+    await next;
+  }
+  const hover = await client.hover(u, 2, 4);
+  assert.match(hover!.contents.value, /array of unknown shape/);
+  const said = client.log.filter((m) => m.includes("np.frobnicate"));
+  assert.equal(said.length, 1, said.join("\n"));
+  assert.match(said[0], /unknown_op\.py: .*np\.frobnicate is not in GradLens's op table/);
+});
