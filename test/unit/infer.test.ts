@@ -300,3 +300,31 @@ class Net(nn.Module):
   assert.equal(s.w, "(n_out, d)");
   assert.equal(s.c, "(B, 16, 32, 32)");
 });
+
+test("more of numpy and torch: topk, diag, addmm, new_zeros, binomial masks, in-place np.add.at", () => {
+  const src = `import numpy as np
+import torch
+def f(x, v, b, w):  # x: (B, V), v: (n,), b: (M,), w: (K, M)
+    vals, idx = x.topk(5, dim=-1)
+    top = torch.topk(x, 3).values
+    d = np.diag(v)
+    e = np.diag(d)
+    y = torch.addmm(b, x @ torch.ones(V, K), w)
+    z = x.new_zeros(3, 4)
+    mask = np.random.binomial(1, 0.5, size=v.shape) / 0.5
+    np.add.at(d, idx, 1)
+    return y
+`;
+  const a = analyzeShapes(src);
+  const s = Object.fromEntries(a.symbols.map((x) => [x.name, x.shape === null ? "?" : formatShape(x.shape)]));
+  assert.equal(s.vals, "(B, 5)");
+  assert.equal(s.idx, "(B, 5)");
+  assert.equal(s.top, "(B, 3)");
+  assert.equal(s.d, "(n, n)");
+  assert.equal(s.e, "(n,)");
+  assert.equal(s.y, "(B, M)");
+  assert.equal(s.z, "(3, 4)");
+  assert.equal(s.mask, "(n,)");
+  assert.deepEqual(a.skipped, []);
+  assert.deepEqual(a.diagnostics, []);
+});

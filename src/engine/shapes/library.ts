@@ -332,6 +332,12 @@ function constructor(name: string, lib: "numpy" | "torch", args: Args, keywords:
     case "random.permutation":
     case "randperm":
       return { value: tensor([dimOf(args[0])], { dtype: "int" }) };
+    case "random.binomial": {
+      const size = arg(args, keywords, 2, "size");
+      return { value: size ? tensor(shapeArgs([size], false), { dtype: "int" }) : { kind: "int", dim: null } };
+    }
+    case "bernoulli":
+      return { value: tensor(tensorShape(args[0]) ?? null, { dtype: "float" }) };
     case "random.choice": {
       const size = arg(args, keywords, 1, "size");
       return { value: size ? tensor(shapeArgs([size], false), { dtype: "int" }) : { kind: "int", dim: null } };
@@ -793,6 +799,26 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
     case "allclose":
     case "array_equal":
       return { value: name === "allclose" || name === "array_equal" ? { kind: "bool" } : tensor([]) };
+    case "diag": {
+      // a vector becomes a square matrix; a matrix gives its diagonal
+      if (!xs) return { value: tensor(null) };
+      if (xs.length === 1) return { value: tensor([xs[0], xs[0]]) };
+      return { value: tensor([typeof xs[0] === "number" && typeof xs[1] === "number" ? Math.min(xs[0], xs[1]) : xs[0] === xs[1] ? xs[0] : null]) };
+    }
+    case "addmm":
+    case "baddbmm": {
+      // b + x @ w
+      const prod = OPS.matmul.shape([tensorShape(args[1]) ?? null, tensorShape(args[2]) ?? null], {});
+      if ("clash" in prod) return { value: tensor(null), clash: prod.clash };
+      return applyOp("add", [xs ?? null, prod.shape]);
+    }
+    case "atleast_2d":
+      return { value: tensor(xs ? (xs.length >= 2 ? xs : xs.length === 1 ? [1, xs[0]] : [1, 1]) : null) };
+    case "add.at":
+    case "subtract.at":
+    case "random.shuffle":
+      // in place: nothing to infer
+      return { value: { kind: "none" } };
     case "trace":
     case "linalg.det":
       return { value: tensor([]) };
@@ -1041,6 +1067,16 @@ export function callMethod(self: Value, name: string, args: Args, keywords: Keyw
       case "chunk":
       case "unbind":
         return splitLike(name, self, args, keywords);
+      case "topk":
+        return tensorFunction("torch", "topk", [self, ...args], keywords, ctx, "torch.topk");
+      case "new_zeros":
+      case "new_ones":
+      case "new_empty":
+      case "new_full":
+        return { value: tensor(shapeArgs(name === "new_full" ? args.slice(0, 1) : args, true), { dtype: self.dtype }) };
+      case "backward":
+      case "register_hook":
+        return { value: { kind: "none" } };
       case "max":
       case "min":
         if (args[0]?.kind === "tensor") return applyOp(name === "max" ? "maximum" : "minimum", [xs, args[0].shape]);
