@@ -28,6 +28,8 @@ test("sums and differences collect like terms", () => {
 
 test("numbers stay numbers", () => {
   assert.equal(parseDim("12"), 12);
+  assert.equal(parseDim("(img//p)**2 + 1"), "(img//p)*(img//p)+1");
+  assert.equal(parseDim("N**2"), parseDim("N*N"));
   assert.equal(mulDim(3, 4), 12);
   assert.equal(productDims([2, 3, 4]), 24);
   assert.equal(productDims(["N", 2, "D"]), "2*D*N");
@@ -85,4 +87,14 @@ test("shapes print the way numpy prints them", () => {
   assert.equal(formatShape(["H"]), "(H,)");
   assert.equal(formatShape(["N", null]), "(N, ?)");
   assert.equal(formatShape(null), "(?…)");
+});
+
+test("expected dims compare by value where they are written differently", async () => {
+  const { sameDim } = await import("../support/expectations.ts");
+  assert.equal(sameDim(parseDim("1+(H-1)//s"), "(H+s-1)//s"), true);
+  assert.equal(sameDim(parseDim("C*H*W"), "W*H*C"), true);
+  assert.equal(sameDim(parseDim("N"), "M"), false);
+  assert.equal(sameDim(parseDim("N+1"), "N"), false);
+  assert.equal(sameDim(null, "N"), false);
+  assert.equal(sameDim(4, 4), true);
 });

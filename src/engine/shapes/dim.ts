@@ -289,7 +289,7 @@ class DimParser {
   private pos = 0;
   private readonly tokens: string[];
   constructor(text: string) {
-    this.tokens = text.match(/\d+|[A-Za-z_][A-Za-z_0-9]*|\/\/|[-+*()]|\S/g) ?? [];
+    this.tokens = text.match(/\d+|[A-Za-z_][A-Za-z_0-9]*|\/\/|\*\*|[-+*()]|\S/g) ?? [];
   }
   parseAll(): Poly | null {
     if (this.tokens.length === 0) return null;
@@ -337,7 +337,19 @@ class DimParser {
     }
     return this.atom();
   }
+  /** `a ** k` with a small whole k, as Python writes `(H // p) ** 2`. */
   private atom(): Poly {
+    const base = this.primary();
+    if (this.peek() !== "**") return base;
+    this.pos++;
+    const k = this.tokens[this.pos++];
+    if (k === undefined || !/^\d+$/.test(k) || Number(k) > 8) throw new Error("unsupported power");
+    let out = constPoly(1);
+    for (let i = 0; i < Number(k); i++) out = mulPoly(out, base);
+    return out;
+  }
+
+  private primary(): Poly {
     const t = this.tokens[this.pos++];
     if (t === undefined) throw new Error("end of dim");
     if (t === "(") {
