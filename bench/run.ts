@@ -164,8 +164,10 @@ async function throughLsp() {
 }
 
 /**
- * bench/corpus was read while the engine was built (a development set); bench/holdout
- * was written independently afterwards and never used to change the engine.
+ * bench/corpus was read while the engine was built (a development set). bench/holdout
+ * was written independently afterwards; its first measurement was 92.6%, and its
+ * misses then guided general fixes, so it is seen now. bench/holdout2 was written
+ * after those fixes and never used to change the engine: the unseen-code figure.
  */
 function accuracy(dir: string, figure: string) {
   const files = fixtureFiles(dir);
@@ -198,7 +200,8 @@ async function main() {
   if (wants("lsp")) await throughLsp();
   if (wants("accuracy")) {
     accuracy("bench/corpus", "correctness on code in the styles of contract §1 (bench/corpus, the development set)");
-    accuracy("bench/holdout", "correctness on unseen code (bench/holdout, written independently, never used for tuning)");
+    accuracy("bench/holdout", "correctness on held-out set 1 (bench/holdout; first measured at 92.6% before its misses guided fixes)");
+    accuracy("bench/holdout2", "correctness on unseen code (bench/holdout2, written independently after the last engine change to shape rules)");
   }
 }
 

@@ -36,7 +36,7 @@ import {
   shapeOf,
   tensor,
 } from "./values.js";
-import { callLibrary, callMethod, attributeOf, canonicalImport, type LibraryContext } from "./library.js";
+import { callLibrary, callMethod, attributeOf, canonicalImport, dimOf, looksLikeSize, type LibraryContext } from "./library.js";
 
 /**
  * Shape inference for one Python file: every function is read once with the shapes
@@ -495,11 +495,22 @@ class Analyzer implements LibraryContext {
         let item = this.iterationItem(iter);
         // `for i in range(n)`: i is a size-like symbol, so `x[i*s : i*s + k]` has length k.
         if (item.kind === "int" && item.dim === null && s.target.kind === "name") item = { kind: "int", dim: s.target.id };
+        const before = new Map(f.env);
         this.loop(f, (env) => {
           const lf = { ...f, env };
           this.bind(s.target, item, lf, "inferred");
           this.block(s.body, lf);
         });
+        // `hs = []` then `hs.append(h)` once per pass of `for t in range(T)`: T items.
+        const passes = iter.kind === "list" ? (iter.items ? iter.items.length : iter.length) : iter.kind === "tensor" && iter.shape?.length ? iter.shape[0] : undefined;
+        if (passes !== undefined && passes !== null) {
+          for (const [name, was] of before) {
+            const now = f.env.get(name);
+            if (was.kind === "list" && was.items?.length === 0 && now?.kind === "list" && !now.items && now.item && appendsOncePerPass(s.body, name)) {
+              f.env.set(name, { ...now, length: passes });
+            }
+          }
+        }
         this.block(s.orElse, f);
         return;
       }
@@ -596,7 +607,6 @@ class Analyzer implements LibraryContext {
     if (iter.kind === "tensor") return tensor(iter.shape && iter.shape.length ? iter.shape.slice(1) : null, { dtype: iter.dtype });
     if (iter.kind === "list") return iter.item ?? (iter.items && iter.items.length ? iter.items.reduce(joinValues) : UNKNOWN);
     if (iter.kind === "tuple") return iter.items.length ? iter.items.reduce(joinValues) : UNKNOWN;
-    if (iter.kind === "ref" && iter.path === "range") return { kind: "int", dim: null };
     if (iter.kind === "layer" && iter.layers) return iter.layers.length ? iter.layers.reduce(joinValues) : UNKNOWN;
     return UNKNOWN;
   }
@@ -745,8 +755,10 @@ class Analyzer implements LibraryContext {
     switch (e.kind) {
       case "name": {
         const v = f.env.get(e.id) ?? this.moduleEnv.get(e.id) ?? builtinRef(e.id);
-        // An unknown keeps the name it is read under: used as a size, it is that symbol.
-        return !v || (v.kind === "unknown" && !v.name && !v.shapeOf) ? { kind: "unknown", name: e.id } : v;
+        // An unknown keeps the name it is read under: used as a size, it is that symbol;
+        // so does an int of unknown value (`n_keep = int(L * ratio)` is n_keep).
+        if (v?.kind === "int" && v.dim === null) return { ...v, dim: e.id };
+        return !v || (v.kind === "unknown" && !v.name && !v.shapeOf && v.asDim === undefined) ? { kind: "unknown", name: e.id } : v;
       }
       case "number":
         return e.isInt ? { kind: "int", dim: e.value } : { kind: "float" };
@@ -816,6 +828,7 @@ class Analyzer implements LibraryContext {
   }
 
   private attribute(obj: Value, e: A.AttributeExpr, f: Frame): Value {
+    void f;
     if (obj.kind === "object") {
       if (obj.attrs.has(e.attr)) return obj.attrs.get(e.attr)!;
       if (obj.cls.attrs.has(e.attr)) return obj.cls.attrs.get(e.attr)!;
@@ -837,6 +850,8 @@ class Analyzer implements LibraryContext {
       const i = obj.names.indexOf(e.attr);
       return i >= 0 ? (obj.items[i] ?? UNKNOWN) : UNKNOWN;
     }
+    // By convention `rng` is a numpy Generator (`rng = np.random.default_rng(seed)`).
+    if (obj.kind === "unknown" && obj.name && /(^|_)rng$|^(generator|random_state)$/.test(obj.name)) obj = { kind: "ref", path: "numpy.rng" };
     const v = attributeOf(obj, e.attr, this);
     if (v.kind === "unknown" && obj.kind === "unknown") return { kind: "unknown", name: e.attr };
     return v;
@@ -937,6 +952,18 @@ class Analyzer implements LibraryContext {
       [l, r] = [asInt(l, r), asInt(r, l)];
     }
     const assumed = anyAssumed(l, r);
+    // `p * p * 3` of unknowns: not known to be ints, but if used as a size, that dim.
+    if (SIZE_ARITHMETIC.has(op) && (l.kind === "unknown" || r.kind === "unknown") && (l.kind === "unknown" || l.kind === "int") && (r.kind === "unknown" || r.kind === "int")) {
+      const a = dimOf(l);
+      const b = dimOf(r);
+      const dim = a === null || b === null ? null : op === "+" ? addDim(a, b) : op === "-" ? subDim(a, b) : op === "*" ? mulDim(a, b) : floorDivDim(a, b);
+      return dim === null ? UNKNOWN : { kind: "unknown", asDim: dim };
+    }
+    if (op === "**" && l.kind === "int" && r.kind === "int" && typeof r.dim === "number" && r.dim >= 0 && r.dim <= 8) {
+      let dim: Dim = 1;
+      for (let i = 0; i < r.dim; i++) dim = mulDim(dim, l.dim);
+      return { kind: "int", dim, ...(assumed ? { assumed } : {}) };
+    }
     // Python ints stay ints: they are dims (`C // n_head`, `H + 2 * pad`).
     if (l.kind === "int" && r.kind === "int") {
       const int = (dim: Dim): Value => (assumed ? { kind: "int", dim, assumed } : { kind: "int", dim });
@@ -1083,9 +1110,9 @@ class Analyzer implements LibraryContext {
       const bound = (b: A.Expr | undefined) => {
         if (!b) return { dim: undefined, negative: false };
         const v = this.expr(b, f);
-        if (v.kind !== "int") return { dim: null, negative: false };
-        const negative = typeof v.dim === "number" ? v.dim < 0 : b.kind === "unary" && b.op === "-";
-        return { dim: v.dim, negative };
+        const dim = v.kind === "int" || v.kind === "unknown" ? dimOf(v) : null;
+        const negative = typeof dim === "number" ? dim < 0 : b.kind === "unary" && b.op === "-";
+        return { dim, negative };
       };
       const lo = bound(it.lower);
       const hi = bound(it.upper);
@@ -1125,11 +1152,6 @@ const BINARY_OPS: Record<string, string> = {
 };
 const REDUCTION_NAMES = new Set(["sum", "mean", "max", "min", "std", "var", "prod", "logsumexp", "amax", "amin"]);
 
-/** Names that people give to sizes: `n_head`, `num_classes`, `hidden_dim`, `T`. */
-function looksLikeSize(name: string): boolean {
-  return /^(n|num|dim|size|len|d)_|_(dim|size|len|num|count|features|channels|heads?|embd|classes|model)$|^(d_model|n|[A-Z]|[A-Z][A-Z0-9_]*)$/.test(name);
-}
-
 function builtinRef(id: string): Value | undefined {
   const BUILTINS = ["range", "len", "int", "float", "max", "min", "abs", "sum", "zip", "enumerate", "list", "tuple", "isinstance", "print", "round", "bool", "super", "getattr", "hasattr", "dict", "sorted", "reversed", "pow", "str", "type", "map"];
   if (BUILTINS.includes(id)) return { kind: "ref", path: id };
@@ -1151,6 +1173,19 @@ function valueKey(v: Value): string {
     default:
       return v.kind;
   }
+}
+
+/** The body appends to `name` exactly once, unconditionally, at its top level. */
+function appendsOncePerPass(body: A.Stmt[], name: string): boolean {
+  let n = 0;
+  for (const st of body) {
+    if (st.kind === "expr" && st.value.kind === "call" && st.value.callee.kind === "attribute" && st.value.callee.attr === "append") {
+      const o = st.value.callee.object;
+      if (o.kind === "name" && o.id === name) n++;
+    }
+    if (st.kind === "other" && (st.what === "break" || st.what === "continue")) return false;
+  }
+  return n === 1;
 }
 
 /** `a, b, c = P` at the top of a body: P → its item names. */

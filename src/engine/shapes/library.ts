@@ -1,5 +1,5 @@
 import type * as A from "../python/ast.js";
-import { type Dim, type Shape, addDim, divDimExact, mulDim, productDims, subDim } from "./dim.js";
+import { type Dim, type Shape, addDim, divDimExact, floorDivDim, mulDim, productDims, subDim } from "./dim.js";
 import { OPS, type OpParams, type ShapeClash, type ShapeResult } from "./ops.js";
 import type { DType } from "./sources.js";
 import { type LayerValue, type RefValue, type Value, UNKNOWN, shapeOf, tensor } from "./values.js";
@@ -82,6 +82,7 @@ function libraryName(path: string): { lib: "numpy" | "torch" | "nn" | "F" | "oth
 export function dimOf(v: Value | undefined): Dim {
   if (!v) return null;
   if (v.kind === "int") return v.dim;
+  if (v.kind === "unknown" && v.asDim !== undefined) return v.asDim;
   if (v.kind === "unknown" && v.name && /^[A-Za-z_]\w*$/.test(v.name)) return v.name;
   return null;
 }
@@ -597,8 +598,11 @@ function callBuiltin(path: string, args: Args, keywords: Keywords): CallResult |
     case "isinstance":
     case "hasattr":
       return { value: { kind: "bool" } };
-    case "range":
-      return { value: { kind: "ref", path: "range" } };
+    case "range": {
+      const [a, b] = args.length >= 2 ? [dimOf(args[0]), dimOf(args[1])] : [0, dimOf(args[0])];
+      const step = args[2] ? dimOf(args[2]) : 1;
+      return { value: { kind: "list", items: null, item: { kind: "int", dim: null }, length: step === 1 ? subDim(b, a) : null } };
+    }
     case "max":
     case "min":
     case "abs":
@@ -619,10 +623,15 @@ function callBuiltin(path: string, args: Args, keywords: Keywords): CallResult |
       if (v?.kind === "tensor") return { value: tensor(v.shape && v.shape.length ? v.shape.slice(1) : null) };
       return { value: { kind: "float" } };
     }
-    case "zip":
-    case "enumerate":
     case "sorted":
     case "reversed":
+      return { value: args[0]?.kind === "list" ? args[0] : { kind: "list", items: null } };
+    case "enumerate": {
+      const v = args[0];
+      const item = v?.kind === "list" ? (v.item ?? (v.items?.length ? v.items[0] : undefined)) : v?.kind === "tensor" ? tensor(v.shape && v.shape.length ? v.shape.slice(1) : null) : undefined;
+      return { value: { kind: "list", items: null, item: { kind: "tuple", items: [{ kind: "int", dim: null }, item ?? UNKNOWN] } } };
+    }
+    case "zip":
     case "map":
       return { value: { kind: "list", items: null } };
     case "list":
@@ -650,7 +659,9 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
   const xs = tensorShape(x);
   const unary = UNARY_ALIASES[name];
   if (unary) {
-    if (xs === undefined) return { value: x?.kind === "float" || x?.kind === "int" ? { kind: "float" } : tensor(null) };
+    // np.sqrt(d_in): a size, so a number; np.exp(x) of an unknown x may be an array.
+    const number = x?.kind === "float" || x?.kind === "int" || (x?.kind === "unknown" && (x.asDim !== undefined || (x.name !== undefined && looksLikeSize(x.name))));
+    if (xs === undefined) return { value: number ? { kind: "float" } : tensor(null) };
     return applyOp(unary, [xs], {}, BOOL_OPS.has(unary) ? "bool" : unary === "argsort" ? "int" : undefined);
   }
   const binary = BINARY_ALIASES[name];
@@ -732,7 +743,8 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
         const axisV = axisParam(arg(args, keywords, 1, "axis", "dim"));
         if (name === "stack" && item && typeof (axisV ?? 0) === "number") {
           const r = OPS.unsqueeze.shape([item], { axis: (axisV ?? 0) as number });
-          return "shape" in r && r.shape ? { value: tensor(r.shape.map((d, i) => (i === normIndex((axisV ?? 0) as number, r.shape!.length) ? null : d))) } : { value: tensor(null) };
+          const count = seq?.kind === "list" ? (seq.length ?? null) : null;
+          return "shape" in r && r.shape ? { value: tensor(r.shape.map((d, i) => (i === normIndex((axisV ?? 0) as number, r.shape!.length) ? count : d))) } : { value: tensor(null) };
         }
         if ((name === "concatenate" || name === "cat") && item && typeof (axisV ?? 0) === "number") {
           const ax = normIndex((axisV ?? 0) as number, item.length);
@@ -749,6 +761,44 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
       if (name === "column_stack") return applyOp("concatenate", shapes.map((s) => (s && s.length === 1 ? [s[0], 1] : s)), { axis: 1 });
       if (axisV === null) return applyOp("concatenate", shapes.map((s) => (s ? [productDims(s)] : null)), { axis: 0 });
       return applyOp("concatenate", shapes, { axis: axisV ?? 0 });
+    }
+    case "split":
+    case "array_split":
+    case "chunk":
+    case "unbind":
+      if (x?.kind !== "tensor") return { value: { kind: "list", items: null } };
+      // np.split(x, 3, axis) cuts into 3 pieces; torch.split(x, size, dim) into pieces of that size.
+      if (lib === "numpy" && name !== "unbind") return splitLike("chunk", x, [args[1] ?? UNKNOWN, arg(args, keywords, 2, "axis") ?? { kind: "int", dim: 0 }], []);
+      return splitLike(name, x, args.slice(1), keywords);
+    case "lib.stride_tricks.as_strided":
+    case "lib.stride_tricks.sliding_window_view": {
+      if (name.endsWith("as_strided")) {
+        const shape = kw(keywords, "shape") ?? args[1];
+        return { value: tensor(shape ? shapeArgs([shape], false) : null, { dtype: x?.kind === "tensor" ? x.dtype : undefined }) };
+      }
+      const win = shapeArgs([arg(args, keywords, 1, "window_shape") ?? UNKNOWN], false);
+      if (!xs || !win || kw(keywords, "axis") || args[2]) return { value: tensor(null) };
+      const lead = xs.slice(0, xs.length - win.length);
+      const tail = xs.slice(xs.length - win.length).map((d, i) => addDim(subDim(d, win[i]), 1));
+      return { value: tensor([...lead, ...tail, ...win]) };
+    }
+    case "meshgrid": {
+      const lens = args.map((a) => (a.kind === "tensor" && a.shape ? productDims(a.shape) : null));
+      const ij = kw(keywords, "indexing");
+      const xy = !(ij?.kind === "str" && ij.value === "ij") && lib === "numpy";
+      const shape = xy && lens.length >= 2 ? [lens[1], lens[0], ...lens.slice(2)] : lens;
+      return { value: { kind: "tuple", items: lens.map(() => tensor(shape)) } };
+    }
+    case "gather":
+    case "take_along_axis": {
+      // the result has the index's shape
+      const idx = name === "gather" ? arg(args, keywords, 2, "index") : arg(args, keywords, 1, "indices");
+      return { value: tensor(tensorShape(idx) ?? null, { dtype: x?.kind === "tensor" ? x.dtype : undefined }) };
+    }
+    case "adaptive_avg_pool2d":
+    case "adaptive_max_pool2d": {
+      const out = tuple2(arg(args, keywords, 1, "output_size"), null);
+      return { value: tensor(xs && xs.length >= 2 ? [...xs.slice(0, -2), out[0], out[1]] : null) };
     }
     case "where": {
       if (args.length < 3) return { value: { kind: "tuple", items: [] } };
@@ -874,6 +924,11 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
       ctx.skip(`${path.replace(/^numpy\./, "np.")} is not in GradLens's op table; its result's shape is unknown`);
       return { value: tensor(null) };
   }
+}
+
+/** Names that people give to sizes: `n_head`, `num_classes`, `hidden_dim`, `d_in`, `T`. */
+export function looksLikeSize(name: string): boolean {
+  return /^(n|num|dim|size|len|d)_|_(dim|size|len|num|count|features|channels|heads?|embd|classes|model)$|^(d_model|n|[A-Z]|[A-Z][A-Z0-9_]*)$/.test(name);
 }
 
 function normIndex(axis: number, rank: number): number {
@@ -1068,7 +1123,17 @@ export function callMethod(self: Value, name: string, args: Args, keywords: Keyw
       case "unbind":
         return splitLike(name, self, args, keywords);
       case "topk":
-        return tensorFunction("torch", "topk", [self, ...args], keywords, ctx, "torch.topk");
+      case "gather":
+        return tensorFunction("torch", name, [self, ...args], keywords, ctx, `torch.${name}`);
+      case "unfold": {
+        // Tensor.unfold(dim, size, step): that axis becomes the window count, the window is appended
+        const d = intConst(arg(args, keywords, 0, "dimension"));
+        const size = dimOf(arg(args, keywords, 1, "size"));
+        const step = dimOf(arg(args, keywords, 2, "step"));
+        if (!xs || d === undefined) return { value: tensor(null) };
+        const k = normIndex(d, xs.length);
+        return { value: tensor([...xs.map((x, i) => (i === k ? addDim(floorDivDim(subDim(x, size), step), 1) : x)), size]) };
+      }
       case "new_zeros":
       case "new_ones":
       case "new_empty":
@@ -1099,7 +1164,6 @@ export function callMethod(self: Value, name: string, args: Args, keywords: Keyw
     ctx.skip(`the method .${name}() is not in GradLens's op table; its result's shape is unknown`);
     return { value: tensor(null) };
   }
-  if (self.kind === "ref" && self.path === "range") return { value: UNKNOWN };
   return { value: UNKNOWN };
 }
 

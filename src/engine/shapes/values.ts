@@ -42,8 +42,12 @@ export interface StrValue { kind: "str"; value: string | null }
 export interface NoneValue { kind: "none" }
 /** `names` makes a named tuple: torch's `max(dim=)` gives `.values` and `.indices`. */
 export interface TupleValue { kind: "tuple"; items: Value[]; names?: string[] }
-/** A list of unknown length keeps one representative item. */
-export interface ListValue { kind: "list"; items: Value[] | null; item?: Value }
+/**
+ * A list (or any iterable). Of unknown items it keeps one representative `item`,
+ * and its `length` when that is known without the items (`range(n)`, a list appended
+ * to once per pass of `for t in range(T)`).
+ */
+export interface ListValue { kind: "list"; items: Value[] | null; item?: Value; length?: Dim }
 export interface DictValue { kind: "dict"; entries: Map<string, Value> }
 /** A module or a library function, by its canonical dotted path (`numpy.random.randn`). */
 export interface RefValue { kind: "ref"; path: string }
@@ -69,7 +73,13 @@ export interface ClassValue { kind: "class"; cls: ClassInfo }
  * `shapeOf` marks `x.shape` / `x.size()` of an unknown x, so that `N, D = x.shape`
  * can name x's dims.
  */
-export interface UnknownValue { kind: "unknown"; name?: string; shapeOf?: import("../python/ast.js").Expr }
+export interface UnknownValue {
+  kind: "unknown";
+  name?: string;
+  shapeOf?: import("../python/ast.js").Expr;
+  /** Size arithmetic on unknowns (`p * p * 3`): the dim it is, if it is used as a size. */
+  asDim?: Dim;
+}
 
 export type Value =
   | TensorValue
@@ -127,7 +137,14 @@ export function joinValues(a: Value, b: Value): Value {
   if (a.kind === b.kind && (a.kind === "float" || a.kind === "bool")) return a;
   if (a.kind === "tensor" && (b.kind === "float" || b.kind === "int")) return tensor(null);
   if (b.kind === "tensor" && (a.kind === "float" || a.kind === "int")) return tensor(null);
-  if (a.kind === b.kind && (a.kind === "object" || a.kind === "layer" || a.kind === "ref" || a.kind === "dict" || a.kind === "list")) return a;
+  if (a.kind === "list" && b.kind === "list") {
+    if (a.items && b.items && a.items.length === b.items.length) return { kind: "list", items: a.items.map((x, i) => joinValues(x, b.items![i])) };
+    const members = [...(a.items ?? []), ...(b.items ?? []), ...(a.item ? [a.item] : []), ...(b.item ? [b.item] : [])];
+    const la = a.items ? a.items.length : a.length;
+    const lb = b.items ? b.items.length : b.length;
+    return { kind: "list", items: null, item: members.length ? members.reduce(joinValues) : undefined, ...(la !== undefined && la === lb ? { length: la } : {}) };
+  }
+  if (a.kind === b.kind && (a.kind === "object" || a.kind === "layer" || a.kind === "ref" || a.kind === "dict")) return a;
   return UNKNOWN;
 }
 
@@ -140,6 +157,10 @@ export function sameValue(a: Value, b: Value): boolean {
   }
   if (a.kind === "int" && b.kind === "int") return a.dim === b.dim;
   if (a.kind === "tuple" && b.kind === "tuple") return a.items.length === b.items.length && a.items.every((x, i) => sameValue(x, b.items[i]));
+  if (a.kind === "list" && b.kind === "list") {
+    if (a.items && b.items) return a.items.length === b.items.length && a.items.every((x, i) => sameValue(x, b.items![i]));
+    return !a.items && !b.items && a.length === b.length && (a.item && b.item ? sameValue(a.item, b.item) : a.item === b.item);
+  }
   return a.kind !== "unknown";
 }
 
