@@ -18,10 +18,6 @@ type Poly = Map<string, number>;
 
 const polyCache = new Map<string, Poly | null>();
 
-export function isKnown(d: Dim): d is number | string {
-  return d !== null;
-}
-
 /** Parses a dim written by a user or produced by `formatDim`. `?`, `_` and junk give null. */
 export function parseDim(text: string): Dim {
   const t = text.trim();

@@ -562,11 +562,9 @@ class Analyzer implements LibraryContext {
   /** Runs a loop body until the environment stops changing, then once more to report. */
   private loop(f: Frame, body: (env: Env) => void) {
     let env = new Map(f.env);
-    const quiet = { ...f, record: false };
     for (let pass = 0; pass < LOOP_PASSES; pass++) {
       const next = new Map(env);
       const save = f.record;
-      (quiet as Frame).record = false;
       try {
         f.record = false;
         body(next);
@@ -1088,11 +1086,11 @@ class Analyzer implements LibraryContext {
       if (e.index.length === 1 && k.kind === "string") return obj.entries.get(k.value) ?? UNKNOWN;
       return UNKNOWN;
     }
-    if (obj.kind === "layer" && obj.layers) return UNKNOWN;
-    if (obj.kind === "ref" || obj.kind === "object") return UNKNOWN;
+    // `self.blocks[i]` of an nn.ModuleList / nn.Sequential: one of its layers.
+    if (obj.kind === "layer" && obj.layers) return obj.layers.length ? obj.layers.reduce(joinValues) : UNKNOWN;
     if (obj.kind !== "tensor") {
       for (const it of e.index) if (it.kind !== "slice") this.expr(it, f);
-      return obj.kind === "unknown" ? UNKNOWN : UNKNOWN;
+      return UNKNOWN;
     }
     const items: IndexItemSpec[] = [];
     for (const it of e.index) items.push(this.indexItem(it, f));

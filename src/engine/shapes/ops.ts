@@ -627,7 +627,3 @@ export const OPS: Readonly<Record<string, OpSpec>> = Object.freeze({
   },
   layer_norm: { name: "layer_norm", describe: "normalises, then scales by γ and shifts by β", shape: ([s]) => ok(s) },
 });
-
-export function opNamed(name: string): OpSpec | undefined {
-  return Object.prototype.hasOwnProperty.call(OPS, name) ? OPS[name] : undefined;
-}
