@@ -13,6 +13,7 @@ import {
   subDim,
   floorDivDim,
 } from "./dim.js";
+import { KERNELS, type Kernel } from "../graph/kernels.js";
 
 /**
  * The op table: one entry per tensor operation, holding its shape rule. The graph
@@ -74,6 +75,8 @@ export interface OpSpec {
   /** How the op treats gradients, in the lecture's words (for hovers and the graph). */
   describe: string;
   shape(inputs: Shape[], params: OpParams): ShapeResult;
+  /** Forward, vector-Jacobian product and local gradient, for ops the graph evaluates. */
+  kernel?: Kernel;
 }
 
 const ok = (shape: Shape): ShapeResult => ({ shape });
@@ -511,7 +514,7 @@ const REDUCTIONS: [string, string][] = [
   ["norm", "multiplies the upstream gradient by x / ‖x‖"],
 ];
 
-export const OPS: Readonly<Record<string, OpSpec>> = Object.freeze({
+const RULES: Record<string, OpSpec> = {
   ...Object.fromEntries(ELEMENTWISE.map(([n, d]) => [n, elementwise(n, d)])),
   ...Object.fromEntries(BINARY.map(([n, d]) => [n, binary(n, d)])),
   ...Object.fromEntries(REDUCTIONS.map(([n, d]) => [n, reduce(n, d)])),
@@ -626,4 +629,9 @@ export const OPS: Readonly<Record<string, OpSpec>> = Object.freeze({
     },
   },
   layer_norm: { name: "layer_norm", describe: "normalises, then scales by γ and shifts by β", shape: ([s]) => ok(s) },
-});
+};
+
+/** Each op's shape rule and, where the graph evaluates it, its kernel: one entry per op. */
+export const OPS: Readonly<Record<string, OpSpec>> = Object.freeze(
+  Object.fromEntries(Object.entries(RULES).map(([name, spec]) => [name, KERNELS[name] ? { ...spec, kernel: KERNELS[name] } : spec])),
+);
