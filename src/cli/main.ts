@@ -1,8 +1,11 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { analyzeShapes } from "../engine/shapes/infer.js";
 import { shapesReport, type ShapesReport } from "../engine/shapes/report.js";
 import { formatShape, formatDim } from "../engine/shapes/dim.js";
+import { functionsIn, graphOfFunction } from "../engine/graph/index.js";
+import { graphToSvg } from "../engine/graph/svg.js";
+import type { ComputationGraph } from "../engine/graph/types.js";
 
 /**
  * `gradlens`: the engine on the command line, for terminals and CI. Exit codes are
@@ -13,7 +16,10 @@ import { formatShape, formatDim } from "../engine/shapes/dim.js";
 const USAGE = `usage: gradlens <command> [options]
 
 commands:
-  shapes FILE [--json]   infer tensor shapes and report shape errors
+  shapes FILE [--json]                       infer tensor shapes and report shape errors
+  graph FILE --function NAME [--inputs JSON] [--seed N] [--json | --svg OUT]
+                                             the computation graph of a function,
+                                             evaluated forward and backward
 
 Run 'gradlens <command> --help' for a command's options.`;
 
@@ -24,7 +30,7 @@ export interface Io {
   err(text: string): void;
 }
 
-export function main(argv: string[], io: Io): number {
+export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "--help" || command === "-h") {
     (command ? io.out : io.err)(USAGE);
@@ -37,6 +43,8 @@ export function main(argv: string[], io: Io): number {
   switch (command) {
     case "shapes":
       return shapesCommand(rest, io);
+    case "graph":
+      return graphCommand(rest, io);
     default:
       io.err(`gradlens: unknown command '${command}'\n\n${USAGE}`);
       return EXIT.usage;
@@ -45,6 +53,86 @@ export function main(argv: string[], io: Io): number {
 
 declare const GRADLENS_VERSION: string | undefined;
 const VERSION = typeof GRADLENS_VERSION === "string" ? GRADLENS_VERSION : "dev";
+
+function readSource(file: string, command: string, io: Io): string | undefined {
+  try {
+    if (statSync(file).isDirectory()) throw new Error("is a folder; give a .py file");
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    io.err(`gradlens ${command}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    return undefined;
+  }
+}
+
+const GRAPH_USAGE = "usage: gradlens graph FILE --function NAME [--inputs JSON] [--seed N] [--json | --svg OUT]";
+
+async function graphCommand(args: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { function: { type: "string" }, inputs: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" }, svg: { type: "string" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    io.err(`gradlens graph: ${(e as Error).message}\n${GRAPH_USAGE}`);
+    return EXIT.usage;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.out(`${GRAPH_USAGE}\n\nBuilds the computation graph of a function (or Class.method) by running it inside\nGradLens on the inputs given, else its # gradcheck: directive, else seeded random\nvalues of its stated shapes; then backpropagates from its output (a non-scalar\noutput is seeded with ones). Exit 1 if the graph stops early.`);
+    return EXIT.ok;
+  }
+  if (parsed.positionals.length !== 1 || !v.function || (v.json && v.svg)) {
+    io.err(GRAPH_USAGE);
+    return EXIT.usage;
+  }
+  const file = parsed.positionals[0];
+  const text = readSource(file, "graph", io);
+  if (text === undefined) return EXIT.usage;
+  if (!functionsIn(text).some((f) => f.qualifiedName === v.function)) {
+    const known = functionsIn(text).map((f) => f.qualifiedName);
+    io.err(`gradlens graph: there is no function ${v.function} in ${file}${known.length ? `; there are: ${known.join(", ")}` : ""}`);
+    return EXIT.usage;
+  }
+  let inputs: Record<string, unknown> | undefined;
+  if (v.inputs !== undefined) {
+    try {
+      inputs = JSON.parse(v.inputs);
+      if (!inputs || typeof inputs !== "object" || Array.isArray(inputs)) throw new Error("give an object such as {\"x\": 1.0, \"W\": [[1, 2], [3, 4]]}");
+    } catch (e) {
+      io.err(`gradlens graph: --inputs is not valid: ${(e as Error).message}`);
+      return EXIT.usage;
+    }
+  }
+  const seed = v.seed === undefined ? undefined : Number(v.seed);
+  if (seed !== undefined && !Number.isInteger(seed)) {
+    io.err("gradlens graph: --seed takes a whole number");
+    return EXIT.usage;
+  }
+  const graph = graphOfFunction(text, v.function, { inputs, seed });
+  if (v.json) io.out(JSON.stringify(graph, null, 1));
+  else if (v.svg) {
+    writeFileSync(v.svg, await graphToSvg(graph));
+    io.out(`wrote ${v.svg} (${graph.nodes.length} nodes)`);
+  } else io.out(formatGraph(graph));
+  if (graph.stoppedAt) io.err(`${file}:${graph.stoppedAt.line}: the graph stops here: ${graph.stoppedAt.message}`);
+  return graph.stoppedAt ? EXIT.failed : EXIT.ok;
+}
+
+function formatGraph(g: ComputationGraph): string {
+  const short = (x: unknown) => {
+    const s = JSON.stringify(x, (_k, val) => (typeof val === "number" ? Number(val.toPrecision(4)) : val));
+    return s.length > 60 ? s.slice(0, 59) + "…" : s;
+  };
+  const lines = [`graph of ${g.function} (inputs: ${g.inputSource}${g.inputSource === "random" ? `, seed ${g.seed}` : ""})`];
+  for (const n of g.nodes) {
+    const what = n.op === "input" || n.op === "param" || n.op === "const" ? `${n.op} ${n.label}` : `${n.name ? `${n.name} = ` : ""}${n.op}(${g.edges.filter((e) => e.to === n.id).sort((a, b) => a.arg - b.arg).map((e) => e.from).join(", ")})`;
+    lines.push(`  ${n.id.padEnd(5)} ${what.padEnd(34)} value ${short(n.value)}   grad ${n.grad === null ? "—" : short(n.grad)}${n.id === g.output ? "   ← output" : ""}`);
+  }
+  for (const note of g.notes) lines.push(`note: ${note}`);
+  return lines.join("\n");
+}
 
 function shapesCommand(args: string[], io: Io): number {
   let parsed;
@@ -63,14 +151,8 @@ function shapesCommand(args: string[], io: Io): number {
     return EXIT.usage;
   }
   const file = parsed.positionals[0];
-  let text: string;
-  try {
-    if (statSync(file).isDirectory()) throw new Error("is a folder; give a .py file");
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    io.err(`gradlens shapes: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
-    return EXIT.usage;
-  }
+  const text = readSource(file, "shapes", io);
+  if (text === undefined) return EXIT.usage;
   const report = shapesReport(file, analyzeShapes(text));
   if (parsed.values.json) io.out(JSON.stringify(report, null, 2));
   else io.out(formatReport(report));
@@ -99,6 +181,11 @@ function formatReport(r: ShapesReport): string {
 }
 
 if (require.main === module) {
-  const code = main(process.argv.slice(2), { out: (t) => process.stdout.write(t + "\n"), err: (t) => process.stderr.write(t + "\n") });
-  process.exitCode = code;
+  main(process.argv.slice(2), { out: (t) => process.stdout.write(t + "\n"), err: (t) => process.stderr.write(t + "\n") }).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(`gradlens: internal error: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = EXIT.usage;
+    },
+  );
 }
