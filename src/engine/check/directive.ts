@@ -80,7 +80,7 @@ export function parseDirective(body: string, line = 0): Directive {
 }
 
 /** Splits on commas outside brackets and strings. */
-function splitTopLevel(s: string): string[] {
+export function splitTopLevel(s: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let quote: string | null = null;

@@ -3,7 +3,7 @@ import { parseModule } from "../python/parse.js";
 import { analyzeModule } from "../shapes/infer.js";
 import { substituteDim, symbolsOf, type Dim } from "../shapes/dim.js";
 import { OPS } from "../shapes/ops.js";
-import { directiveAbove } from "../check/directive.js";
+import { directiveAbove, splitTopLevel } from "../check/directive.js";
 import { GraphBuilder, GraphStop, formatNumber, type GNode, type GVal } from "./build.js";
 import { Random, Tensor } from "./tensor.js";
 import type { ArraySummary, ComputationGraph, GraphNode, Nested } from "./types.js";
@@ -253,7 +253,7 @@ function clipText(s: string): string {
 /** "x = 1, y = 2, W = [[1, 2], [3, 4]]" from the panel's form. */
 export function parseInputAssignments(text: string, seed = DEFAULT_SEED): Record<string, Nested> {
   const out: Record<string, Nested> = {};
-  const m = parseModule(text.split(/,(?![^([{]*[)\]}])/).join("\n") + "\n");
+  const m = parseModule(splitTopLevel(text).map((s) => s.trim()).join("\n") + "\n");
   const builder = new GraphBuilder(m, new Random(seed));
   const env = new Map<string, GVal>([
     ["randn", { kind: "ref", path: "numpy.random.randn" }],
