@@ -12,6 +12,7 @@ import { parseModule } from "../src/engine/python/parse.ts";
 import { generateNumpyFile } from "./generate.ts";
 import { LspClient } from "../test/support/lsp-client.ts";
 import { compareFile, fixtureFiles } from "../test/support/expectations.ts";
+import { graphFigures } from "./graph.ts";
 
 const only = process.argv.slice(2);
 const wants = (name: string) => only.length === 0 || only.includes(name);
@@ -198,6 +199,7 @@ function accuracy(dir: string, figure: string) {
 async function main() {
   if (wants("whole-file")) wholeFile();
   if (wants("lsp")) await throughLsp();
+  if (wants("graph")) graphFigures(dir, emit, round, quantile);
   if (wants("accuracy")) {
     accuracy("bench/corpus", "correctness on code in the styles of contract §1 (bench/corpus, the development set)");
     accuracy("bench/holdout", "correctness on held-out set 1 (bench/holdout; first measured at 92.6% before its misses guided fixes)");

@@ -1,6 +1,6 @@
 import type * as A from "../python/ast.js";
 import { parseModule } from "../python/parse.js";
-import { analyzeModule } from "../shapes/infer.js";
+import { analyzeModule, type FileShapes } from "../shapes/infer.js";
 import { substituteDim, symbolsOf, type Dim } from "../shapes/dim.js";
 import { OPS } from "../shapes/ops.js";
 import { directiveAbove, splitTopLevel } from "../check/directive.js";
@@ -59,6 +59,16 @@ export function functionAt(text: string, offset: number): FunctionInfo | undefin
 const DEFAULT_SEED = 0;
 
 export function graphOfFunction(text: string, qualifiedName: string, options: GraphOptions = {}): ComputationGraph {
+  const { nodes, graph } = evaluateGraph(text, qualifiedName, options);
+  toJson(nodes, graph);
+  return graph;
+}
+
+/**
+ * Builds and differentiates the graph, keeping the values as tensors (what the
+ * benchmark times); `graphOfFunction` adds the JSON.
+ */
+export function evaluateGraph(text: string, qualifiedName: string, options: GraphOptions = {}): { nodes: GNode[]; graph: ComputationGraph } {
   const module = parseModule(text);
   const seed = options.seed ?? DEFAULT_SEED;
   const rng = new Random(seed);
@@ -69,9 +79,10 @@ export function graphOfFunction(text: string, qualifiedName: string, options: Gr
   const graph: ComputationGraph = { function: qualifiedName, output: "", nodes: [], edges: [], inputs: {}, inputSource: "random", seed, notes: [] };
   if (!def || (clsName && !cls)) {
     graph.stoppedAt = { line: 1, message: `there is no function ${qualifiedName} in this file` };
-    return graph;
+    return { nodes: [], graph };
   }
-  const sizes = symbolSizes(module, qualifiedName);
+  const analysis = analyzeModule(module);
+  const sizes = symbolSizes(analysis, qualifiedName);
   const directive = directiveAbove(module, (cls ?? def).from) ?? (cls ? directiveAbove(module, def.from) : undefined);
   let result: GVal | undefined;
   try {
@@ -83,7 +94,7 @@ export function graphOfFunction(text: string, qualifiedName: string, options: Gr
       params = params.slice(1);
     }
     const given = options.inputs ?? {};
-    const stated = statedShapes(module, qualifiedName);
+    const stated = statedShapes(analysis, qualifiedName);
     let source: ComputationGraph["inputSource"] = "random";
     for (const p of params) {
       if (p.star) continue;
@@ -120,14 +131,12 @@ export function graphOfFunction(text: string, qualifiedName: string, options: Gr
   if (output) backprop(builder.nodes, output, graph);
   graph.output = output?.id ?? "";
   graph.notes.push(...builder.notes);
-  toJson(builder.nodes, graph);
-  return graph;
+  return { nodes: builder.nodes, graph };
 }
 
 /** Each symbol of the stated shapes gets its own small size, all at least 2 (contract §2). */
-function symbolSizes(module: A.Module, qualifiedName: string): Map<string, Dim> {
+function symbolSizes(analysis: FileShapes, qualifiedName: string): Map<string, Dim> {
   const sizes = new Map<string, Dim>();
-  const analysis = analyzeModule(module);
   const cls = qualifiedName.split(".")[0];
   let next = 2;
   for (const s of analysis.symbols) {
@@ -139,9 +148,9 @@ function symbolSizes(module: A.Module, qualifiedName: string): Map<string, Dim> 
   return sizes;
 }
 
-function statedShapes(module: A.Module, qualifiedName: string): Map<string, Dim[]> {
+function statedShapes(analysis: FileShapes, qualifiedName: string): Map<string, Dim[]> {
   const out = new Map<string, Dim[]>();
-  for (const s of analyzeModule(module).symbols) {
+  for (const s of analysis.symbols) {
     if (s.isParam && s.scope === qualifiedName && s.shape) out.set(s.name, s.shape);
   }
   return out;

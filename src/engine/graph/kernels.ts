@@ -1,5 +1,6 @@
 import {
   Tensor,
+  arithmetic,
   binary,
   broadcastTo,
   concatenate,
@@ -7,6 +8,7 @@ import {
   gather,
   inversePermutation,
   matmul,
+  matmulTransposed,
   normAxis,
   permute,
   reduce,
@@ -56,7 +58,14 @@ const diag = (expr: string, inputs: Tensor[], i = 0) => (inputs[i].size > 1 ? `\
 function unary(f: (x: number) => number, df: (x: number, y: number) => number, tex: (x: string) => string): Kernel {
   return {
     forward: ([x]) => x.map(f),
-    vjp: (g, [x], out) => [binary(g, x.map((v, k) => df(v, out.data[k])), (a, b) => a * b)],
+    vjp: (g, [x], out) => {
+      const gd = g.data;
+      const xd = x.data;
+      const od = out.data;
+      const r = new Float64Array(x.size);
+      for (let k = 0; k < r.length; k++) r[k] = gd[k] * df(xd[k], od[k]);
+      return [new Tensor([...x.shape], r)];
+    },
     local: ([x], o, _i, inputs) => `${d(o, x)} = ${diag(tex(x), inputs)}`,
   };
 }
@@ -107,22 +116,22 @@ function softmaxAlong(x: Tensor, axis: number, log: boolean): Tensor {
 
 export const KERNELS: Readonly<Record<string, Kernel>> = {
   add: {
-    forward: ([a, b]) => binary(a, b, (x, y) => x + y),
+    forward: ([a, b]) => arithmetic(a, b, "add"),
     vjp: (g, [a, b]) => [sumTo(g, a.shape), sumTo(g, b.shape)],
     local: ([a, b], o, i) => `${d(o, i === 0 ? a : b)} = 1`,
   },
   sub: {
-    forward: ([a, b]) => binary(a, b, (x, y) => x - y),
+    forward: ([a, b]) => arithmetic(a, b, "sub"),
     vjp: (g, [a, b]) => [sumTo(g, a.shape), sumTo(g.map((v) => -v), b.shape)],
     local: ([a, b], o, i) => `${d(o, i === 0 ? a : b)} = ${i === 0 ? "1" : "-1"}`,
   },
   mul: {
-    forward: ([a, b]) => binary(a, b, (x, y) => x * y),
-    vjp: (g, [a, b]) => [sumTo(binary(g, b, (x, y) => x * y), a.shape), sumTo(binary(g, a, (x, y) => x * y), b.shape)],
+    forward: ([a, b]) => arithmetic(a, b, "mul"),
+    vjp: (g, [a, b]) => [sumTo(arithmetic(g, b, "mul"), a.shape), sumTo(arithmetic(g, a, "mul"), b.shape)],
     local: ([a, b], o, i, inputs) => `${d(o, i === 0 ? a : b)} = ${diag(i === 0 ? b : a, inputs, 1 - i)}`,
   },
   div: {
-    forward: ([a, b]) => binary(a, b, (x, y) => x / y),
+    forward: ([a, b]) => arithmetic(a, b, "div"),
     vjp: (g, [a, b]) => [
       sumTo(binary(g, b, (x, y) => x / y), a.shape),
       sumTo(binary(binary(g, a, (x, y) => -x * y), b, (x, y) => x / (y * y)), b.shape),
@@ -201,7 +210,7 @@ export const KERNELS: Readonly<Record<string, Kernel>> = {
       if (a.rank === 1 && b.rank === 1) G = g.reshape([1, 1]);
       else if (a.rank === 1) G = g.reshape([...g.shape.slice(0, -1), 1, g.shape[g.rank - 1]]);
       else if (b.rank === 1) G = g.reshape([...g.shape, 1]);
-      const gA = sumTo(matmul(G, swapLast(B)), A.shape);
+      const gA = sumTo(matmulTransposed(G, B), A.shape);
       const gB = sumTo(matmul(swapLast(A), G), B.shape);
       return [gA.reshape(a.shape), gB.reshape(b.shape)];
     },
