@@ -166,9 +166,10 @@ async function throughLsp() {
 
 /**
  * bench/corpus was read while the engine was built (a development set). bench/holdout
- * was written independently afterwards; its first measurement was 92.6%, and its
- * misses then guided general fixes, so it is seen now. bench/holdout2 was written
- * after those fixes and never used to change the engine: the unseen-code figure.
+ * and bench/holdout2 were each written independently, by someone who had not seen the
+ * engine, and measured once before any change: 92.6% and 93.6% right, no false errors.
+ * Their misses then pointed at general gaps that were fixed, so both count as seen now;
+ * those first measurements are the unseen-code figures.
  */
 function accuracy(dir: string, figure: string) {
   const files = fixtureFiles(dir);
@@ -203,7 +204,7 @@ async function main() {
   if (wants("accuracy")) {
     accuracy("bench/corpus", "correctness on code in the styles of contract §1 (bench/corpus, the development set)");
     accuracy("bench/holdout", "correctness on held-out set 1 (bench/holdout; first measured at 92.6% before its misses guided fixes)");
-    accuracy("bench/holdout2", "correctness on unseen code (bench/holdout2, written independently after the last engine change to shape rules)");
+    accuracy("bench/holdout2", "correctness on held-out set 2 (bench/holdout2; first measured at 93.6% before its misses guided fixes)");
   }
 }
 

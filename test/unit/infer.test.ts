@@ -328,3 +328,24 @@ def f(x, v, b, w):  # x: (B, V), v: (n,), b: (M,), w: (K, M)
   assert.deepEqual(a.skipped, []);
   assert.deepEqual(a.diagnostics, []);
 });
+
+test("comprehensions, F.pad, index_select, repeat_interleave, diagonal", () => {
+  const src = `import torch
+import torch.nn.functional as F
+def f(x, idx, sim, K: int):  # x: (B, C, T), idx: (E,), sim: (n, n)
+    xp = F.pad(x, (K - 1, 0))
+    taps = torch.stack([xp[:, :, k:k + T] for k in range(K)], dim=-1)
+    rows = [x[b] for b in range(3) if b > 0]
+    picked = x.index_select(2, idx)
+    up = x.repeat_interleave(2, dim=2)
+    d = sim.diagonal()
+    return taps
+`;
+  const s = shapes(src.replace("k:k + T", "k:k + x.shape[2]"));
+  assert.equal(s.xp, "(B, C, K+T-1)");
+  assert.equal(s.taps, "(B, C, T, K)");
+  assert.equal(s.picked, "(B, C, E)");
+  assert.equal(s.up, "(B, C, 2*T)");
+  assert.equal(s.d, "(n,)");
+  assert.deepEqual(errors(src), []);
+});

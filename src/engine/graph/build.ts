@@ -428,6 +428,16 @@ export class GraphBuilder {
         return this.truth(this.expr(e.test, env), e.test) ? this.expr(e.body, env) : this.expr(e.orElse, env);
       case "starred":
         return this.expr(e.value, env);
+      case "comprehension": {
+        if (e.nested) throw new GraphStop("a comprehension with several for clauses is not drawn in the graph", e.from);
+        const items: GVal[] = [];
+        for (const it of this.iterate(this.expr(e.iter, env), e.iter)) {
+          const inner = new Map(env);
+          this.bind(e.target, it, inner);
+          if (e.conditions.every((c) => this.truth(this.expr(c, inner), c))) items.push(this.expr(e.element, inner));
+        }
+        return { kind: "list", items };
+      }
       case "unknown":
         throw new GraphStop(e.what === "syntax error" ? "this expression does not parse" : `${e.what} is not supported in the graph`, e.from);
     }

@@ -24,6 +24,7 @@ export type Expr =
   | DictExpr
   | ConditionalExpr
   | StarredExpr
+  | ComprehensionExpr
   | UnknownExpr;
 
 export interface NameExpr extends Span { kind: "name"; id: string }
@@ -60,6 +61,17 @@ export interface SequenceExpr extends Span { kind: "tuple" | "list" | "set"; ele
 export interface DictExpr extends Span { kind: "dict"; keys: (Expr | null)[]; values: Expr[] }
 export interface ConditionalExpr extends Span { kind: "conditional"; test: Expr; body: Expr; orElse: Expr }
 export interface StarredExpr extends Span { kind: "starred"; value: Expr; double: boolean }
+/** `[element for target in iter if condition]`, its generator and set forms (one `for`). */
+export interface ComprehensionExpr extends Span {
+  kind: "comprehension";
+  form: "list" | "generator" | "set";
+  element: Expr;
+  target: Expr;
+  iter: Expr;
+  conditions: Expr[];
+  /** more `for` clauses than GradLens models */
+  nested: boolean;
+}
 /** Anything GradLens does not model (lambda, comprehension, f-string, a parse error). */
 export interface UnknownExpr extends Span { kind: "unknown"; what: string }
 

@@ -567,6 +567,10 @@ class Converter {
           ...span,
         };
       }
+      case "ArrayComprehensionExpression":
+      case "ComprehensionExpression":
+      case "SetComprehensionExpression":
+        return this.comprehension(n, depth);
       case "NamedExpression": {
         const parts = children(n);
         return parts[2] ? this.expr(parts[2], depth + 1) : this.unknown(n, "walrus");
@@ -574,6 +578,31 @@ class Converter {
       default:
         return this.unknown(n, n.type.isError ? "syntax error" : n.name);
     }
+  }
+
+  private comprehension(n: SyntaxNode, depth: number): A.Expr {
+    const parts = children(n).filter((p) => !PUNCT.has(p.name));
+    const forAt = parts.findIndex((p) => p.name === "for");
+    const inAt = parts.findIndex((p) => p.name === "in");
+    if (forAt !== 1 || inAt < 0 || !parts[inAt + 1]) return this.unknown(n, "comprehension");
+    const targets = parts.slice(forAt + 1, inAt);
+    const conditions: A.Expr[] = [];
+    let nested = false;
+    for (let i = inAt + 2; i < parts.length; i++) {
+      if (parts[i].name === "for" || parts[i].name === "async") nested = true;
+      else if (parts[i].name === "if" && parts[i + 1] && !nested) conditions.push(this.expr(parts[++i], depth + 1));
+    }
+    return {
+      kind: "comprehension",
+      form: n.name === "ArrayComprehensionExpression" ? "list" : n.name === "SetComprehensionExpression" ? "set" : "generator",
+      element: this.expr(parts[0], depth + 1),
+      target: targets.length === 1 ? this.expr(targets[0], depth + 1) : this.sequence("tuple", n, targets, depth),
+      iter: this.expr(parts[inAt + 1], depth + 1),
+      conditions,
+      nested,
+      from: n.from,
+      to: n.to,
+    };
   }
 
   private subscript(n: SyntaxNode, object: A.Expr, parts: SyntaxNode[], depth: number): A.Expr {

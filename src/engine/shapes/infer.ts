@@ -820,6 +820,18 @@ class Analyzer implements LibraryContext {
       }
       case "starred":
         return this.expr(e.value, f);
+      case "comprehension": {
+        // The element read once with the loop variable bound to an item, in its own scope.
+        const iter = this.expr(e.iter, f);
+        let item = this.iterationItem(iter);
+        if (item.kind === "int" && item.dim === null && e.target.kind === "name") item = { kind: "int", dim: e.target.id };
+        const inner: Frame = { ...f, env: new Map(f.env), record: false };
+        this.bind(e.target, item, inner, "inferred");
+        for (const c of e.conditions) this.expr(c, inner);
+        const element = e.nested ? UNKNOWN : this.expr(e.element, inner);
+        const length = e.conditions.length || e.nested ? undefined : iter.kind === "list" ? (iter.items ? iter.items.length : iter.length) : iter.kind === "tensor" && iter.shape?.length ? iter.shape[0] : iter.kind === "tuple" ? iter.items.length : undefined;
+        return { kind: "list", items: null, item: element, ...(length !== undefined && length !== null ? { length } : {}) };
+      }
       case "unknown":
         return UNKNOWN;
     }

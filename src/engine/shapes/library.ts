@@ -576,6 +576,11 @@ function rngCall(name: string, args: Args, keywords: Keywords): CallResult {
     }
     case "permutation":
       return { value: tensor([dimOf(args[0])], { dtype: "int" }) };
+    case "binomial":
+    case "choice": {
+      const size = arg(args, keywords, name === "binomial" ? 2 : 1, "size");
+      return { value: size ? tensor(shapeArgs([size], false), { dtype: "int" }) : { kind: "int", dim: null } };
+    }
     default:
       return { value: UNKNOWN };
   }
@@ -782,6 +787,27 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
       const tail = xs.slice(xs.length - win.length).map((d, i) => addDim(subDim(d, win[i]), 1));
       return { value: tensor([...lead, ...tail, ...win]) };
     }
+    case "index_select": {
+      // the result takes the index's length on that axis
+      const ax = intConst(arg(args, keywords, 1, "dim"));
+      const idx = tensorShape(arg(args, keywords, 2, "index"));
+      if (!xs || ax === undefined || !idx || idx.length !== 1) return { value: tensor(xs ? xs.map(() => null) : null) };
+      const k = normIndex(ax, xs.length);
+      return { value: tensor(xs.map((d, i) => (i === k ? idx[0] : d))) };
+    }
+    case "repeat_interleave": {
+      const reps = dimOf(arg(args, keywords, 1, "repeats"));
+      const ax = axisParam(arg(args, keywords, 2, "dim"));
+      if (!xs) return { value: tensor(null) };
+      if (ax === undefined || ax === null) return { value: tensor([mulDim(productDims(xs), reps)]) };
+      if (typeof ax !== "number") return { value: tensor(xs.map(() => null)) };
+      const k = normIndex(ax, xs.length);
+      return { value: tensor(xs.map((d, i) => (i === k ? mulDim(d, reps) : d))) };
+    }
+    case "diagonal":
+    case "diag_embed":
+      if (!xs || xs.length < 2 || name === "diag_embed") return { value: tensor(null) };
+      return { value: tensor([...xs.slice(0, -2), xs[xs.length - 2] === xs[xs.length - 1] ? xs[xs.length - 1] : null]) };
     case "meshgrid": {
       const lens = args.map((a) => (a.kind === "tensor" && a.shape ? productDims(a.shape) : null));
       const ij = kw(keywords, "indexing");
@@ -880,9 +906,21 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
       return { value: tensor(xs ? [...xs, n] : null, { dtype: "int" }) };
     }
     case "pad": {
+      if (lib !== "numpy") {
+        // F.pad(x, (left, right, top, bottom, ...)): pairs from the last axis backwards.
+        const pads = arg(args, keywords, 1, "pad");
+        const items = pads?.kind === "tuple" ? pads.items : pads?.kind === "list" && pads.items ? pads.items : null;
+        if (!xs || !items || items.length % 2) return { value: tensor(xs ? xs.map(() => null) : null) };
+        const out = [...xs];
+        for (let p = 0; p < items.length / 2 && p < out.length; p++) {
+          const ax = out.length - 1 - p;
+          out[ax] = addDim(out[ax], addDim(dimOf(items[2 * p]), dimOf(items[2 * p + 1])));
+        }
+        return { value: tensor(out) };
+      }
       // np.pad(x, ((0, 0), (p, p))) / np.pad(x, p): each axis grows by before + after.
       const widths = arg(args, keywords, 1, "pad_width");
-      if (!xs || !widths || lib !== "numpy") return { value: tensor(xs ? xs.map(() => null) : null) };
+      if (!xs || !widths) return { value: tensor(xs ? xs.map(() => null) : null) };
       const pairs = padPairs(widths, xs.length);
       return { value: tensor(pairs ? xs.map((d, i) => addDim(d, addDim(pairs[i][0], pairs[i][1]))) : xs.map(() => null)) };
     }
@@ -1124,6 +1162,9 @@ export function callMethod(self: Value, name: string, args: Args, keywords: Keyw
         return splitLike(name, self, args, keywords);
       case "topk":
       case "gather":
+      case "index_select":
+      case "repeat_interleave":
+      case "diagonal":
         return tensorFunction("torch", name, [self, ...args], keywords, ctx, `torch.${name}`);
       case "unfold": {
         // Tensor.unfold(dim, size, step): that axis becomes the window count, the window is appended
