@@ -3,8 +3,6 @@ import { parseArgs } from "node:util";
 import { analyzeShapes } from "../engine/shapes/infer.js";
 import { shapesReport, type ShapesReport } from "../engine/shapes/report.js";
 import { formatShape, formatDim } from "../engine/shapes/dim.js";
-import { functionsIn, graphOfFunction } from "../engine/graph/index.js";
-import { graphToSvg } from "../engine/graph/svg.js";
 import type { ComputationGraph } from "../engine/graph/types.js";
 
 /**
@@ -90,6 +88,9 @@ async function graphCommand(args: string[], io: Io): Promise<number> {
   const file = parsed.positionals[0];
   const text = readSource(file, "graph", io);
   if (text === undefined) return EXIT.usage;
+  // Loaded here, not at start-up: `gradlens shapes` does not pay for the graph engine and its layout.
+  const { functionsIn, graphOfFunction } = await import("../engine/graph/index.js");
+  const { graphToSvg } = await import("../engine/graph/svg.js");
   if (!functionsIn(text).some((f) => f.qualifiedName === v.function)) {
     const known = functionsIn(text).map((f) => f.qualifiedName);
     io.err(`gradlens graph: there is no function ${v.function} in ${file}${known.length ? `; there are: ${known.join(", ")}` : ""}`);
