@@ -18,6 +18,9 @@ commands:
   graph FILE --function NAME [--inputs JSON] [--seed N] [--json | --svg OUT]
                                              the computation graph of a function,
                                              evaluated forward and backward
+  check PATH... [--json] [--mode full|fast|sample] [--python EXE] [--seed N]
+        [--timeout S] [--only NAME]          finite differences against every
+                                             hand-written backward
 
 Run 'gradlens <command> --help' for a command's options.`;
 
@@ -43,6 +46,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return shapesCommand(rest, io);
     case "graph":
       return graphCommand(rest, io);
+    case "check":
+      return checkCommand(rest, io);
     default:
       io.err(`gradlens: unknown command '${command}'\n\n${USAGE}`);
       return EXIT.usage;
@@ -132,6 +137,82 @@ function formatGraph(g: ComputationGraph): string {
     lines.push(`  ${n.id.padEnd(5)} ${what.padEnd(34)} value ${short(n.value)}   grad ${n.grad === null ? "—" : short(n.grad)}${n.id === g.output ? "   ← output" : ""}`);
   }
   for (const note of g.notes) lines.push(`note: ${note}`);
+  return lines.join("\n");
+}
+
+const CHECK_USAGE = "usage: gradlens check PATH... [--json] [--mode full|fast|sample] [--python EXE] [--seed N] [--timeout S] [--only NAME]";
+
+async function checkCommand(args: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        json: { type: "boolean" },
+        mode: { type: "string" },
+        python: { type: "string" },
+        seed: { type: "string" },
+        timeout: { type: "string" },
+        only: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    io.err(`gradlens check: ${(e as Error).message}\n${CHECK_USAGE}`);
+    return EXIT.usage;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.out(`${CHECK_USAGE}\n\nRuns finite differences against the hand-written backward of every gate,\nforward/backward pair, loss and torch.autograd.Function in the files given (a folder:\nits .py files), in your Python interpreter. Exit 1 if any check fails.`);
+    return EXIT.ok;
+  }
+  const mode = v.mode as "full" | "fast" | "sample" | undefined;
+  const seed = v.seed === undefined ? 0 : Number(v.seed);
+  const timeout = v.timeout === undefined ? 10 : Number(v.timeout);
+  if (parsed.positionals.length === 0 || (mode && !["full", "fast", "sample"].includes(mode)) || !Number.isInteger(seed) || !(timeout > 0)) {
+    io.err(CHECK_USAGE);
+    return EXIT.usage;
+  }
+  const { pythonFiles, runChecks, CheckSetupError } = await import("../runner/check.js");
+  const { harnessPath } = await import("../runner/worker.js");
+  let files: string[];
+  try {
+    files = pythonFiles(parsed.positionals);
+  } catch (e) {
+    io.err(`gradlens check: cannot read ${(e as NodeJS.ErrnoException).path ?? parsed.positionals.join(" ")}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : (e as Error).message}`);
+    return EXIT.usage;
+  }
+  try {
+    const report = await runChecks(files, { python: v.python, mode, seed, timeoutSeconds: timeout, only: v.only, harness: harnessPath(__dirname) });
+    if (v.json) io.out(JSON.stringify(report, null, 1));
+    else io.out(formatChecks(report));
+    return report.summary.fail + report.summary.error > 0 ? EXIT.failed : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CheckSetupError) {
+      io.err(`gradlens check: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+function formatChecks(r: import("../runner/check.js").CheckReport): string {
+  const lines: string[] = [];
+  const mark = { pass: "✓", fail: "✗", error: "!", "needs-inputs": "?", skipped: "-" } as const;
+  for (const u of r.units) {
+    lines.push(`${mark[u.status]} ${u.name} (${u.kind})  ${u.file}:${u.line}  ${u.status}${u.message ? `: ${u.message}` : ""}`);
+    for (const c of u.checks as { wrt: string; role: string; status: string; maxRelError?: number; kinks?: number; worst?: { index: number[]; analytic: number; numeric: number }; diagnosis?: { code: string; detail: string } }[]) {
+      const err = c.maxRelError === undefined ? "" : `, max rel err ${c.maxRelError.toExponential(1)}`;
+      lines.push(`    ${c.status === "pass" ? "✓" : c.status === "fail" ? "✗" : "-"} ${c.wrt} (${c.role})${err}${c.kinks ? `, ${c.kinks} kink${c.kinks === 1 ? "" : "s"} left out` : ""}`);
+      if (c.status === "fail") {
+        if (c.diagnosis) lines.push(`        ${c.diagnosis.code}: ${c.diagnosis.detail}`);
+        if (c.worst) lines.push(`        worst at [${c.worst.index.join(", ")}]: finite differences ${c.worst.numeric}, your backward ${c.worst.analytic}`);
+      }
+    }
+  }
+  const s = r.summary;
+  lines.push(`${s.pass} passed, ${s.fail} failed, ${s.error} errors, ${s["needs-inputs"]} need inputs, ${s.skipped} skipped (${r.python.executable}, Python ${r.python.version}, numpy ${r.python.numpy})`);
   return lines.join("\n");
 }
 

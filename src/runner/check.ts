@@ -1,0 +1,118 @@
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { discoverUnits, type UnitPlan } from "../engine/check/units.js";
+import { PythonWorker, WorkerError, findPython, type Hello } from "./worker.js";
+
+/**
+ * `gradlens check` and the editor's checks: discover the units of each file, then run
+ * each in the harness, one unit per request so that one that hangs or crashes costs
+ * only itself; the worker is restarted and the rest go on.
+ */
+
+export interface CheckResult {
+  name: string;
+  kind: string;
+  file: string;
+  line: number;
+  status: "pass" | "fail" | "error" | "needs-inputs" | "skipped";
+  message: string;
+  checks: Record<string, unknown>[];
+  /** the directive to add, for needs-inputs */
+  directive?: string;
+}
+
+export interface CheckReport {
+  units: CheckResult[];
+  python: { executable: string; version: string; numpy: string | null; torch?: string | null };
+  summary: { pass: number; fail: number; error: number; "needs-inputs": number; skipped: number };
+}
+
+export interface CheckOptions {
+  python?: string;
+  mode?: "full" | "fast" | "sample";
+  seed?: number;
+  timeoutSeconds?: number;
+  only?: string;
+  harness: string;
+  onLog?: (text: string) => void;
+  /** stop early (the editor's cancel button) */
+  cancelled?: () => boolean;
+}
+
+export class CheckSetupError extends Error {}
+
+/** `.py` files of the paths given (a folder: its Python files, recursively, skipping hidden and venvs). */
+export function pythonFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        if (name.startsWith(".") || name === "node_modules" || name === "__pycache__" || name === "venv") continue;
+        walk(join(p, name));
+      }
+    } else if (p.endsWith(".py")) out.push(resolve(p));
+  };
+  for (const p of paths) walk(p);
+  return out;
+}
+
+export async function runChecks(files: string[], options: CheckOptions): Promise<CheckReport> {
+  const found = findPython(options.python);
+  if ("error" in found) throw new CheckSetupError(found.error);
+  let worker: PythonWorker | undefined;
+  let hello: Hello | undefined;
+  const start = async () => {
+    try {
+      worker = await PythonWorker.start(found.executable, options.harness, options.onLog);
+      hello = worker.hello;
+    } catch (e) {
+      throw new CheckSetupError((e as Error).message);
+    }
+  };
+  await start();
+  const units: CheckResult[] = [];
+  const timeout = (options.timeoutSeconds ?? 10) * 1000;
+  try {
+    for (const file of files) {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (e) {
+        throw new CheckSetupError(`cannot read ${file}: ${(e as Error).message}`);
+      }
+      for (const unit of discoverUnits(text)) {
+        if (options.only && unit.plan.name !== options.only) continue;
+        if (options.cancelled?.()) break;
+        const base = { name: unit.plan.name, kind: unit.plan.kind, file, line: unit.plan.line, checks: [] };
+        if (unit.plan.skip) {
+          units.push({ ...base, status: "skipped", message: "skipped by its # gradcheck: directive" });
+          continue;
+        }
+        if (unit.needsInputs) {
+          units.push({ ...base, status: "needs-inputs", message: `${unit.needsInputs.message}: ${unit.needsInputs.directive}`, directive: unit.needsInputs.directive });
+          continue;
+        }
+        if (!worker?.alive) await start();
+        units.push(await runUnit(worker!, file, unit.plan, options, timeout));
+      }
+    }
+  } finally {
+    worker?.stop();
+  }
+  const summary = { pass: 0, fail: 0, error: 0, "needs-inputs": 0, skipped: 0 };
+  for (const u of units) summary[u.status]++;
+  return { units, python: { executable: hello!.executable, version: hello!.python, numpy: hello!.numpy, torch: hello!.torch }, summary };
+}
+
+async function runUnit(worker: PythonWorker, file: string, plan: UnitPlan, options: CheckOptions, timeout: number): Promise<CheckResult> {
+  try {
+    const reply = await worker.request<{ units: CheckResult[] }>({ type: "check", file, units: [plan], seed: options.seed ?? 0, mode: options.mode ?? null }, timeout);
+    const r = reply.units?.[0];
+    if (!r) return { name: plan.name, kind: plan.kind, file, line: plan.line, status: "error", message: "the harness returned no result", checks: [] };
+    return { ...r, file };
+  } catch (e) {
+    const reason = e instanceof WorkerError && e.reason === "timeout" ? (e as Error).message : `the check could not finish: ${(e as Error).message}`;
+    return { name: plan.name, kind: plan.kind, file, line: plan.line, status: "error", message: reason, checks: [] };
+  }
+}
