@@ -203,7 +203,7 @@ function formatChecks(r: import("../runner/check.js").CheckReport): string {
   for (const u of r.units) {
     lines.push(`${mark[u.status]} ${u.name} (${u.kind})  ${u.file}:${u.line}  ${u.status}${u.message ? `: ${u.message}` : ""}`);
     for (const c of u.checks as { wrt: string; role: string; status: string; maxRelError?: number; kinks?: number; worst?: { index: number[]; analytic: number; numeric: number }; diagnosis?: { code: string; detail: string } }[]) {
-      const err = c.maxRelError === undefined ? "" : `, max rel err ${c.maxRelError.toExponential(1)}`;
+      const err = typeof c.maxRelError === "number" ? `, max rel err ${c.maxRelError.toExponential(1)}` : "";
       lines.push(`    ${c.status === "pass" ? "✓" : c.status === "fail" ? "✗" : "-"} ${c.wrt} (${c.role})${err}${c.kinks ? `, ${c.kinks} kink${c.kinks === 1 ? "" : "s"} left out` : ""}`);
       if (c.status === "fail") {
         if (c.diagnosis) lines.push(`        ${c.diagnosis.code}: ${c.diagnosis.detail}`);
