@@ -1,7 +1,7 @@
 // One bundle per runtime: the extension host, the language server process, the CLI,
 // the graph panel's webview (and the benchmarks, which are not shipped).
 import * as esbuild from "esbuild";
-import { cpSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 
 const watch = process.argv.includes("--watch");
@@ -58,7 +58,7 @@ const webview = {
   sourcemap: !production,
   minify: production,
   logLevel: "warning",
-  entryPoints: { main: "src/webview/main.ts", panel: "src/webview/panel.css" },
+  entryPoints: { main: "src/webview/main.ts", scratchpad: "src/webview/scratchpadEntry.ts", panel: "src/webview/panel.css" },
   outdir: "dist/webview",
   plugins: [inlineWorker],
 };
@@ -84,6 +84,8 @@ const builds = [
   webview,
 ];
 
+// Emptied first so that no stale file (a source map from a dev build) is packaged.
+rmSync("dist/webview", { recursive: true, force: true });
 copyKatex();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { SERVER_NODE_ARGS } from "../shared/server-options.js";
+import { registerGraphPanel } from "./graphPanel.js";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 
 /**
@@ -13,6 +14,7 @@ let client: LanguageClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("GradLens", { log: true });
   context.subscriptions.push(output);
+  registerGraphPanel(context, output);
 
   const serverModule = context.asAbsolutePath(path.join("dist", "server.js"));
   const serverOptions: ServerOptions = {

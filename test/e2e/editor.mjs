@@ -630,3 +630,31 @@ export async function screenshot(page, name) {
     return null;
   }
 }
+
+/**
+ * The frame of the webview whose document has `selector` (a webview is an iframe
+ * inside an iframe whose URL contains /webview/browser/pre/). Waits for it to load.
+ */
+export async function findWebviewFrame(page, selector, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (!frame.url().includes('/webview/browser/pre/')) continue;
+      const found = await frame.$(selector).then((el) => !!el, () => false);
+      if (found) return frame;
+    }
+    if (Date.now() > deadline) {
+      const urls = page.frames().map((f) => f.url());
+      throw new Error(`no webview frame has ${selector} after ${timeoutMs} ms; frames: ${JSON.stringify(urls)}`);
+    }
+    await sleep(250);
+  }
+}
+
+/** The editor's cursor position as the status bar shows it ("Ln 12, Col 5"), or null. */
+export async function cursorPosition(page) {
+  const item = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first();
+  const text = await item.innerText({ timeout: 2_000 }).catch(() => null);
+  const m = text && /Ln (\d+), Col (\d+)/.exec(text);
+  return m ? { line: Number(m[1]), column: Number(m[2]) } : null;
+}
