@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { evaluateGraph, graphOfFunction, summarizeGraph } from "../src/engine/graph/index.ts";
+import { evaluateGraph, graphOfFunction } from "../src/engine/graph/index.ts";
+import { summariseGraph } from "../src/extension/graphData.ts";
 
 /**
  * The graph engine against torch's CPU autograd on the same Python code: a chain of
@@ -87,7 +88,7 @@ export function graphFigures(dir: string, emit: (f: Record<string, unknown>) => 
   let count = 0;
   for (let i = 0; i < 15; i++) {
     const t0 = performance.now();
-    const g = summarizeGraph(graphOfFunction(src200, "net"), 64);
+    const g = summariseGraph(graphOfFunction(src200, "net"), 64);
     JSON.stringify(g);
     redraw.push(performance.now() - t0);
     count = g.nodes.length;

@@ -4,7 +4,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { functionAt, functionsIn, graphOfFunction, parseInputAssignments, summarizeGraph } from "../../src/engine/graph/index.ts";
+import { functionsIn, graphOfFunction, parseInputAssignments } from "../../src/engine/graph/index.ts";
+import { functionAt, summariseGraph } from "../../src/extension/graphData.ts";
 import type { ComputationGraph, Nested } from "../../src/engine/graph/types.ts";
 
 const byName = (g: ComputationGraph, name: string) => g.nodes.find((n) => n.name === name || n.label === name)!;
@@ -156,11 +157,11 @@ test("bad input: no return, NaN values, a missing function, broken Python", () =
 test("functions at the cursor, input forms, and summaries for the panel", () => {
   const fns = functionsIn(SCORE + "\nclass A:\n    def __init__(self):\n        pass\n    def forward(self, x):\n        return x\n");
   assert.deepEqual(fns.map((f) => f.qualifiedName), ["score", "A.forward"]);
-  assert.equal(functionAt(SCORE, SCORE.indexOf("np.tanh"))?.name, "score");
+  assert.equal(functionAt(functionsIn(SCORE), SCORE.indexOf("np.tanh"))?.name, "score");
   assert.deepEqual(parseInputAssignments("x = 1, y = [1, 2], W = [[1, 2], [3, 4]]"), { x: 1, y: [1, 2], W: [[1, 2], [3, 4]] });
   assert.throws(() => parseInputAssignments("x 1"), /name = value/);
   const big = graphOfFunction("import numpy as np\ndef f(x):\n    return (x * x).sum()\n", "f", { inputs: { x: Array.from({ length: 100 }, (_, i) => i) } });
-  const small = summarizeGraph(big, 64);
+  const small = summariseGraph(big, 64);
   const x = small.nodes.find((n) => n.name === "x")!;
   assert.equal((x.value as { summary: boolean }).summary, true);
   assert.equal((x.grad as { max: number }).max, 198);

@@ -6,7 +6,7 @@ import { OPS } from "../shapes/ops.js";
 import { directiveAbove, splitTopLevel } from "../check/directive.js";
 import { GraphBuilder, GraphStop, formatNumber, type GNode, type GVal } from "./build.js";
 import { Random, Tensor } from "./tensor.js";
-import type { ArraySummary, ComputationGraph, GraphNode, Nested } from "./types.js";
+import type { ComputationGraph, GraphNode, Nested } from "./types.js";
 
 /**
  * The graph of a function: built by running it on inputs (given, from its
@@ -47,13 +47,6 @@ export function functionsIn(text: string): FunctionInfo[] {
     }
   }
   return out;
-}
-
-/** The innermost function or method around an offset (for "the function at the cursor"). */
-export function functionAt(text: string, offset: number): FunctionInfo | undefined {
-  return functionsIn(text)
-    .filter((f) => f.from <= offset && offset <= f.to)
-    .sort((a, b) => a.to - a.from - (b.to - b.from))[0];
 }
 
 const DEFAULT_SEED = 0;
@@ -316,6 +309,8 @@ function backprop(nodes: GNode[], output: GNode, graph: ComputationGraph): void 
 }
 
 function latexName(n: GNode): string {
+  // An unnamed intermediate is named by its source text when that is short (`W @ x`).
+  if (!n.name && n.op !== "const" && n.label.length <= 16 && !/[{}\\$]/.test(n.label)) return `(\\text{${n.label.replace(/_/g, "\\_")}})`;
   const raw = n.name ?? (n.op === "const" ? n.label : `v_{${n.id.slice(1)}}`);
   if (/^v_\{\d+\}$/.test(raw)) return raw;
   if (/^-?[\d.e+-]+$/.test(raw)) return raw;
@@ -359,37 +354,4 @@ function lineOf(module: A.Module, offset: number): number {
   let l = 0;
   while (l + 1 < module.lineStarts.length && module.lineStarts[l + 1] <= offset) l++;
   return l;
-}
-
-/** Replaces arrays of more than `limit` elements by a summary (for the webview). */
-export function summarizeGraph(graph: ComputationGraph, limit = 64): ComputationGraph {
-  const shrink = (v: Nested | ArraySummary | null | undefined): Nested | ArraySummary | null => {
-    if (v === null || v === undefined || typeof v === "number" || !Array.isArray(v)) return (v as Nested | ArraySummary | null) ?? null;
-    const t = Tensor.from(v);
-    if (t.size <= limit) return v;
-    return summarize(t);
-  };
-  return {
-    ...graph,
-    inputs: Object.fromEntries(Object.entries(graph.inputs).map(([k, v]) => [k, Array.isArray(v) && Tensor.from(v).size > limit ? [] : v])),
-    nodes: graph.nodes.map((n) => ({ ...n, value: shrink(n.value as Nested)!, grad: shrink(n.grad as Nested) })),
-    edges: graph.edges.map((e) => ({ ...e, grad: shrink(e.grad as Nested) })),
-  };
-}
-
-export function summarize(t: Tensor): ArraySummary {
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let nonFinite = 0;
-  for (const v of t.data) {
-    if (!Number.isFinite(v)) {
-      nonFinite++;
-      continue;
-    }
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-  }
-  return { summary: true, shape: [...t.shape], min, max, mean: sum / Math.max(1, t.size - nonFinite), head: [...t.data.subarray(0, 8)], nonFinite };
 }

@@ -51,7 +51,7 @@ export interface Kernel {
 }
 
 const d = (o: string, x: string) => `\\frac{\\partial ${o}}{\\partial ${x}}`;
-const bar = (x: string) => `\\bar{${x}}`;
+const bar = (x: string) => `\\overline{${x}}`;
 /** Elementwise on arrays is a diagonal Jacobian; on scalars just the derivative. */
 const diag = (expr: string, inputs: Tensor[], i = 0) => (inputs[i].size > 1 ? `\\operatorname{diag}\\left(${expr}\\right)` : expr);
 
