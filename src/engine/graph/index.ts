@@ -298,7 +298,9 @@ function backprop(nodes: GNode[], output: GNode, graph: ComputationGraph): void 
   for (let i = last; i >= 0; i--) {
     const n = nodes[i];
     if (!n.grad || !n.kernel || n.inputs.length === 0) continue;
-    const grads = n.kernel.vjp(n.grad, n.inputs.map((x) => x.value), n.value, n.params);
+    // A literal number's gradient helps nobody (it cannot be changed): not computed.
+    const needs = n.inputs.map((x) => !(x.op === "const" && x.value.size === 1 && x.line !== null && /^-?[\d.]+(e-?\d+)?$/.test(x.label)));
+    const grads = n.kernel.vjp(n.grad, n.inputs.map((x) => x.value), n.value, n.params, needs);
     n.edgeGrads = grads;
     grads.forEach((g, k) => {
       if (!g || n.kernel!.constant?.includes(k)) return;

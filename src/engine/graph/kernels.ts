@@ -42,8 +42,12 @@ export interface KernelParams {
 
 export interface Kernel {
   forward(inputs: Tensor[], p: KernelParams): Tensor;
-  /** The gradient of each input, given the gradient `g` of the output (null: none flows). */
-  vjp(g: Tensor, inputs: Tensor[], out: Tensor, p: KernelParams): (Tensor | null)[];
+  /**
+   * The gradient of each input, given the gradient `g` of the output (null: none
+   * flows). `needs[i]` false says nobody wants input i's gradient (a literal number):
+   * a kernel may skip it.
+   */
+  vjp(g: Tensor, inputs: Tensor[], out: Tensor, p: KernelParams, needs?: boolean[]): (Tensor | null)[];
   /** The local gradient of output `o` with respect to input `i`, in LaTeX, in the names shown. */
   local(names: string[], o: string, i: number, inputs: Tensor[]): string;
   /** Inputs that take no gradient (a where's condition, an index array). */
@@ -117,32 +121,35 @@ function softmaxAlong(x: Tensor, axis: number, log: boolean): Tensor {
 export const KERNELS: Readonly<Record<string, Kernel>> = {
   add: {
     forward: ([a, b]) => arithmetic(a, b, "add"),
-    vjp: (g, [a, b]) => [sumTo(g, a.shape), sumTo(g, b.shape)],
+    vjp: (g, [a, b], _o, _p, needs) => [needs?.[0] === false ? null : sumTo(g, a.shape), needs?.[1] === false ? null : sumTo(g, b.shape)],
     local: ([a, b], o, i) => `${d(o, i === 0 ? a : b)} = 1`,
   },
   sub: {
     forward: ([a, b]) => arithmetic(a, b, "sub"),
-    vjp: (g, [a, b]) => [sumTo(g, a.shape), sumTo(g.map((v) => -v), b.shape)],
+    vjp: (g, [a, b], _o, _p, needs) => [needs?.[0] === false ? null : sumTo(g, a.shape), needs?.[1] === false ? null : sumTo(g.map((v) => -v), b.shape)],
     local: ([a, b], o, i) => `${d(o, i === 0 ? a : b)} = ${i === 0 ? "1" : "-1"}`,
   },
   mul: {
     forward: ([a, b]) => arithmetic(a, b, "mul"),
-    vjp: (g, [a, b]) => [sumTo(arithmetic(g, b, "mul"), a.shape), sumTo(arithmetic(g, a, "mul"), b.shape)],
+    vjp: (g, [a, b], _o, _p, needs) => [
+      needs?.[0] === false ? null : sumTo(arithmetic(g, b, "mul"), a.shape),
+      needs?.[1] === false ? null : sumTo(arithmetic(g, a, "mul"), b.shape),
+    ],
     local: ([a, b], o, i, inputs) => `${d(o, i === 0 ? a : b)} = ${diag(i === 0 ? b : a, inputs, 1 - i)}`,
   },
   div: {
     forward: ([a, b]) => arithmetic(a, b, "div"),
-    vjp: (g, [a, b]) => [
-      sumTo(binary(g, b, (x, y) => x / y), a.shape),
-      sumTo(binary(binary(g, a, (x, y) => -x * y), b, (x, y) => x / (y * y)), b.shape),
+    vjp: (g, [a, b], _o, _p, needs) => [
+      needs?.[0] === false ? null : sumTo(arithmetic(g, b, "div"), a.shape),
+      needs?.[1] === false ? null : sumTo(binary(binary(g, a, (x, y) => -x * y), b, (x, y) => x / (y * y)), b.shape),
     ],
     local: ([a, b], o, i) => (i === 0 ? `${d(o, a)} = \\frac{1}{${b}}` : `${d(o, b)} = -\\frac{${a}}{${b}^2}`),
   },
   pow: {
     forward: ([a, b]) => binary(a, b, (x, y) => Math.pow(x, y)),
-    vjp: (g, [a, b], out) => [
+    vjp: (g, [a, b], out, _p, needs) => [
       sumTo(binary(g, binary(a, b, (x, y) => y * Math.pow(x, y - 1)), (x, y) => x * y), a.shape),
-      sumTo(binary(g, binary(broadcastTo(out, out.shape), broadcastTo(a, out.shape), (o, x) => (x > 0 ? o * Math.log(x) : 0)), (x, y) => x * y), b.shape),
+      needs?.[1] === false ? null : sumTo(binary(g, binary(broadcastTo(out, out.shape), broadcastTo(a, out.shape), (o, x) => (x > 0 ? o * Math.log(x) : 0)), (x, y) => x * y), b.shape),
     ],
     local: ([a, b], o, i) => (i === 0 ? `${d(o, a)} = ${b}\\,${a}^{${b}-1}` : `${d(o, b)} = ${a}^{${b}}\\ln ${a}`),
   },
