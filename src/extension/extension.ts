@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { SERVER_NODE_ARGS } from "../shared/server-options.js";
 import { registerGraphPanel } from "./graphPanel.js";
+import { registerChecks } from "./checks.js";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 
 /**
@@ -15,6 +16,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel("GradLens", { log: true });
   context.subscriptions.push(output);
   registerGraphPanel(context, output);
+  registerChecks(context, output);
 
   const serverModule = context.asAbsolutePath(path.join("dist", "server.js"));
   const serverOptions: ServerOptions = {

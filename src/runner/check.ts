@@ -37,6 +37,10 @@ export interface CheckOptions {
   onLog?: (text: string) => void;
   /** stop early (the editor's cancel button) */
   cancelled?: () => boolean;
+  /** only these units, as `file#name` */
+  units?: Set<string>;
+  /** unsaved editor contents by file, to discover units in what the user sees */
+  texts?: Map<string, string>;
 }
 
 export class CheckSetupError extends Error {}
@@ -57,55 +61,87 @@ export function pythonFiles(paths: string[]): string[] {
   return out;
 }
 
-export async function runChecks(files: string[], options: CheckOptions): Promise<CheckReport> {
-  const found = findPython(options.python);
-  if ("error" in found) throw new CheckSetupError(found.error);
-  let worker: PythonWorker | undefined;
-  let hello: Hello | undefined;
-  const start = async () => {
+/**
+ * A worker kept across runs (the editor re-checks a unit in milliseconds); started on
+ * first use and again after a unit killed it.
+ */
+export class CheckSession {
+  private worker: PythonWorker | undefined;
+  private hello: Hello | undefined;
+  private executable: string | undefined;
+
+  constructor(private readonly options: Pick<CheckOptions, "python" | "harness" | "onLog">) {}
+
+  private async ensure(): Promise<PythonWorker> {
+    if (this.worker?.alive) return this.worker;
+    if (!this.executable) {
+      const found = findPython(this.options.python);
+      if ("error" in found) throw new CheckSetupError(found.error);
+      this.executable = found.executable;
+    }
     try {
-      worker = await PythonWorker.start(found.executable, options.harness, options.onLog);
-      hello = worker.hello;
+      this.worker = await PythonWorker.start(this.executable, this.options.harness, this.options.onLog);
+      this.hello = this.worker.hello;
+      return this.worker;
     } catch (e) {
       throw new CheckSetupError((e as Error).message);
     }
-  };
-  await start();
-  const units: CheckResult[] = [];
-  const timeout = (options.timeoutSeconds ?? 10) * 1000;
-  try {
+  }
+
+  async run(files: string[], options: Omit<CheckOptions, "python" | "harness">, onUnit?: (r: CheckResult) => void): Promise<CheckReport> {
+    await this.ensure();
+    const units: CheckResult[] = [];
+    const timeout = (options.timeoutSeconds ?? 10) * 1000;
+    const add = (r: CheckResult) => {
+      units.push(r);
+      onUnit?.(r);
+    };
     for (const file of files) {
       let text: string;
       try {
-        text = readFileSync(file, "utf8");
+        text = options.texts?.get(file) ?? readFileSync(file, "utf8");
       } catch (e) {
         throw new CheckSetupError(`cannot read ${file}: ${(e as Error).message}`);
       }
       for (const unit of discoverUnits(text)) {
         if (options.only && unit.plan.name !== options.only) continue;
+        if (options.units && !options.units.has(`${file}#${unit.plan.name}`)) continue;
         if (options.cancelled?.()) break;
         const base = { name: unit.plan.name, kind: unit.plan.kind, file, line: unit.plan.line, checks: [] };
         if (unit.plan.skip) {
-          units.push({ ...base, status: "skipped", message: "skipped by its # gradcheck: directive" });
+          add({ ...base, status: "skipped", message: "skipped by its # gradcheck: directive" });
           continue;
         }
         if (unit.needsInputs) {
-          units.push({ ...base, status: "needs-inputs", message: `${unit.needsInputs.message}: ${unit.needsInputs.directive}`, directive: unit.needsInputs.directive });
+          add({ ...base, status: "needs-inputs", message: `${unit.needsInputs.message}: ${unit.needsInputs.directive}`, directive: unit.needsInputs.directive });
           continue;
         }
-        if (!worker?.alive) await start();
-        units.push(await runUnit(worker!, file, unit.plan, options, timeout));
+        const worker = await this.ensure();
+        add(await runUnit(worker, file, unit.plan, options, timeout));
       }
     }
-  } finally {
-    worker?.stop();
+    const summary = { pass: 0, fail: 0, error: 0, "needs-inputs": 0, skipped: 0 };
+    for (const u of units) summary[u.status]++;
+    const h = this.hello!;
+    return { units, python: { executable: h.executable, version: h.python, numpy: h.numpy, torch: h.torch }, summary };
   }
-  const summary = { pass: 0, fail: 0, error: 0, "needs-inputs": 0, skipped: 0 };
-  for (const u of units) summary[u.status]++;
-  return { units, python: { executable: hello!.executable, version: hello!.python, numpy: hello!.numpy, torch: hello!.torch }, summary };
+
+  dispose(): void {
+    this.worker?.stop();
+    this.worker = undefined;
+  }
 }
 
-async function runUnit(worker: PythonWorker, file: string, plan: UnitPlan, options: CheckOptions, timeout: number): Promise<CheckResult> {
+export async function runChecks(files: string[], options: CheckOptions): Promise<CheckReport> {
+  const session = new CheckSession(options);
+  try {
+    return await session.run(files, options);
+  } finally {
+    session.dispose();
+  }
+}
+
+async function runUnit(worker: PythonWorker, file: string, plan: UnitPlan, options: Pick<CheckOptions, "seed" | "mode">, timeout: number): Promise<CheckResult> {
   try {
     const reply = await worker.request<{ units: CheckResult[] }>({ type: "check", file, units: [plan], seed: options.seed ?? 0, mode: options.mode ?? null }, timeout);
     const r = reply.units?.[0];

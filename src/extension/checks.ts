@@ -1,0 +1,290 @@
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { discoverUnits } from "../engine/check/units.js";
+import { CheckSession, CheckSetupError, type CheckResult } from "../runner/check.js";
+import { harnessPath } from "../runner/worker.js";
+
+/**
+ * Gradient checks in the editor: commands, a code lens above each unit, the Test
+ * Explorer (file → unit → each input and parameter) and diagnostics. Checks run the
+ * user's code, so only in a trusted workspace and only when asked.
+ */
+
+interface Check {
+  wrt: string;
+  role: string;
+  status: string;
+  maxRelError?: number | null;
+  kinks?: number;
+  worst?: { index: number[]; analytic: number; numeric: number };
+  diagnosis?: { code: string; detail: string };
+}
+
+export function registerChecks(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  const controller = vscode.tests.createTestController("gradlens", "GradLens gradient checks");
+  const diagnostics = vscode.languages.createDiagnosticCollection("GradLens checks");
+  const results = new Map<string, CheckResult>();
+  const lensChanged = new vscode.EventEmitter<void>();
+  let session: CheckSession | undefined;
+  let sessionPython: string | undefined;
+
+  const interpreter = async (): Promise<string | undefined> => {
+    // The interpreter the Python extension selected, else our setting, else PATH.
+    const py = vscode.extensions.getExtension("ms-python.python");
+    try {
+      if (py) {
+        const api = py.isActive ? py.exports : await py.activate();
+        const env = api?.environments?.getActiveEnvironmentPath?.(vscode.workspace.workspaceFolders?.[0]?.uri);
+        if (env?.path) return env.path as string;
+      }
+    } catch {
+      // fall through to the setting
+    }
+    return vscode.workspace.getConfiguration("gradlens").get<string>("python.path") || undefined;
+  };
+
+  const getSession = async () => {
+    const python = await interpreter();
+    if (!session || python !== sessionPython) {
+      session?.dispose();
+      sessionPython = python;
+      session = new CheckSession({ python, harness: harnessPath(path.join(context.extensionPath, "dist")), onLog: (t) => log.info(`[python] ${t.trimEnd()}`) });
+    }
+    return session;
+  };
+
+  const fileItem = (uri: vscode.Uri): vscode.TestItem => {
+    let item = controller.items.get(uri.toString());
+    if (!item) {
+      item = controller.createTestItem(uri.toString(), vscode.workspace.asRelativePath(uri), uri);
+      controller.items.add(item);
+    }
+    return item;
+  };
+
+  /** Reads the units of a document into the Test Explorer. */
+  const refresh = (doc: { uri: vscode.Uri; getText(): string }) => {
+    const units = discoverUnits(doc.getText());
+    if (!units.length) {
+      controller.items.delete(doc.uri.toString());
+      return;
+    }
+    const file = fileItem(doc.uri);
+    const seen = new Set<string>();
+    for (const u of units) {
+      const id = `${doc.uri.fsPath}#${u.plan.name}`;
+      seen.add(id);
+      const item = file.children.get(id) ?? controller.createTestItem(id, `${u.plan.name} (${u.plan.kind})`, doc.uri);
+      item.range = new vscode.Range(u.plan.line - 1, 0, u.plan.line - 1, 0);
+      file.children.add(item);
+    }
+    file.children.forEach((c) => {
+      if (!seen.has(c.id)) file.children.delete(c.id);
+    });
+  };
+
+  controller.resolveHandler = async (item) => {
+    if (item) return;
+    for (const uri of await vscode.workspace.findFiles("**/*.py", "**/{node_modules,.venv,venv,.git}/**", 500)) {
+      try {
+        refresh(await vscode.workspace.openTextDocument(uri));
+      } catch (e) {
+        log.warn(`cannot read ${uri.fsPath}: ${(e as Error).message}`);
+      }
+    }
+  };
+
+  const run = async (request: vscode.TestRunRequest, token: vscode.CancellationToken) => {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage("GradLens: gradient checks run your code, so they are off in an untrusted workspace. Trust this workspace to run them.");
+      return;
+    }
+    const run = controller.createTestRun(request);
+    const chosen: vscode.TestItem[] = [];
+    const collect = (i: vscode.TestItem) => (i.id.includes("#") ? chosen.push(i) : i.children.forEach(collect));
+    if (request.include) request.include.forEach(collect);
+    else controller.items.forEach(collect);
+    const byFile = new Map<string, vscode.TestItem[]>();
+    for (const i of chosen) {
+      const file = i.id.slice(0, i.id.lastIndexOf("#"));
+      byFile.set(file, [...(byFile.get(file) ?? []), i]);
+      run.started(i);
+    }
+    const texts = new Map(vscode.workspace.textDocuments.filter((d) => byFile.has(d.uri.fsPath)).map((d) => [d.uri.fsPath, d.getText()]));
+    try {
+      const s = await getSession();
+      const config = vscode.workspace.getConfiguration("gradlens");
+      await s.run(
+        [...byFile.keys()],
+        { units: new Set(chosen.map((i) => i.id)), texts, timeoutSeconds: config.get<number>("check.timeoutSeconds") ?? 10, cancelled: () => token.isCancellationRequested },
+        (r) => {
+          const item = chosen.find((i) => i.id === `${r.file}#${r.name}`);
+          results.set(`${r.file}#${r.name}`, r);
+          lensChanged.fire();
+          if (item) report(run, item, r);
+        },
+      );
+      publishDiagnostics();
+    } catch (e) {
+      const message = e instanceof CheckSetupError ? e.message : `the checks stopped: ${(e as Error).message}`;
+      for (const i of chosen) run.errored(i, new vscode.TestMessage(message));
+      log.error(message);
+      void vscode.window.showErrorMessage(`GradLens: ${message}`, "Choose Interpreter").then((c) => {
+        if (c) void vscode.commands.executeCommand("workbench.action.openSettings", "gradlens.python.path");
+      });
+    } finally {
+      run.end();
+    }
+  };
+
+  const report = (run: vscode.TestRun, item: vscode.TestItem, r: CheckResult) => {
+    item.children.replace(
+      (r.checks as unknown as Check[]).map((c) => {
+        const child = controller.createTestItem(`${item.id}/${c.wrt}`, `${c.wrt} (${c.role})`, item.uri);
+        child.range = item.range;
+        return child;
+      }),
+    );
+    const location = item.uri && item.range ? new vscode.Location(item.uri, item.range) : undefined;
+    for (const c of r.checks as unknown as Check[]) {
+      const child = item.children.get(`${item.id}/${c.wrt}`)!;
+      if (c.status === "pass") run.passed(child);
+      else if (c.status === "fail") run.failed(child, messageOf(c, r, location));
+      else run.skipped(child);
+    }
+    if (r.status === "pass") run.passed(item);
+    else if (r.status === "fail") run.failed(item, new vscode.TestMessage(r.message));
+    else if (r.status === "skipped") run.skipped(item);
+    else {
+      const m = new vscode.TestMessage(r.message);
+      m.location = location;
+      run.errored(item, m);
+    }
+    log.info(`${r.name}: ${r.status}${r.message ? ` — ${r.message}` : ""}`);
+  };
+
+  const publishDiagnostics = () => {
+    const byUri = new Map<string, vscode.Diagnostic[]>();
+    for (const r of results.values()) {
+      const list = byUri.get(r.file) ?? [];
+      for (const c of r.checks as unknown as Check[]) {
+        if (c.status !== "fail") continue;
+        const d = new vscode.Diagnostic(new vscode.Range(r.line - 1, 0, r.line - 1, 200), `${r.name}: the gradient of ${c.wrt} is wrong${c.diagnosis ? ` (${c.diagnosis.code}): ${c.diagnosis.detail}` : ""}`, vscode.DiagnosticSeverity.Error);
+        d.source = "GradLens check";
+        list.push(d);
+      }
+      if (r.status === "error") list.push(Object.assign(new vscode.Diagnostic(new vscode.Range(r.line - 1, 0, r.line - 1, 200), `${r.name}: ${r.message}`, vscode.DiagnosticSeverity.Warning), { source: "GradLens check" }));
+      byUri.set(r.file, list);
+    }
+    diagnostics.clear();
+    for (const [file, list] of byUri) diagnostics.set(vscode.Uri.file(file), list);
+  };
+
+  controller.createRunProfile("Check gradients", vscode.TestRunProfileKind.Run, (req, token) => run(req, token), true);
+
+  const runUnits = async (uri: vscode.Uri, names?: string[]) => {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    refresh(doc);
+    const file = fileItem(uri);
+    const include: vscode.TestItem[] = [];
+    file.children.forEach((c) => {
+      if (!names || names.some((n) => c.id.endsWith(`#${n}`))) include.push(c);
+    });
+    if (!include.length) {
+      void vscode.window.showInformationMessage("GradLens: no hand-written backward to check here (gates, NAME_forward/NAME_backward pairs, *_loss functions, autograd Functions).");
+      return;
+    }
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "GradLens: checking gradients", cancellable: true }, (_p, token) =>
+      run(new vscode.TestRunRequest(include), token),
+    );
+  };
+
+  const lenses: vscode.CodeLensProvider = {
+    onDidChangeCodeLenses: lensChanged.event,
+    provideCodeLenses(doc) {
+      return discoverUnits(doc.getText()).map((u) => {
+        const r = results.get(`${doc.uri.fsPath}#${u.plan.name}`);
+        const range = new vscode.Range(u.plan.line - 1, 0, u.plan.line - 1, 0);
+        return new vscode.CodeLens(range, { title: lensTitle(r), command: "gradlens.checkUnit", arguments: [doc.uri, u.plan.name] });
+      });
+    },
+  };
+
+  context.subscriptions.push(
+    controller,
+    diagnostics,
+    lensChanged,
+    { dispose: () => session?.dispose() },
+    vscode.languages.registerCodeLensProvider({ language: "python" }, lenses),
+    vscode.commands.registerCommand("gradlens.checkUnit", (uri: vscode.Uri, name: string) => runUnits(uri, [name])),
+    vscode.commands.registerCommand("gradlens.checkAtCursor", async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) return;
+      const offset = editor.document.offsetAt(editor.selection.active);
+      const unit = discoverUnits(editor.document.getText()).find((u) => u.from <= offset && offset <= u.to);
+      if (!unit) {
+        void vscode.window.showInformationMessage("GradLens: the cursor is not inside a gate, a forward/backward pair, a loss or an autograd Function.");
+        return;
+      }
+      await runUnits(editor.document.uri, [unit.plan.name]);
+    }),
+    vscode.commands.registerCommand("gradlens.checkFile", async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor) await runUnits(editor.document.uri);
+    }),
+    vscode.commands.registerCommand("gradlens.checkWorkspace", async () => {
+      await controller.resolveHandler?.(undefined);
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "GradLens: checking gradients", cancellable: true }, (_p, token) =>
+        run(new vscode.TestRunRequest(), token),
+      );
+    }),
+    // Results stay until the code changes.
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document.languageId !== "python" || !e.contentChanges.length) return;
+      let changed = false;
+      for (const k of [...results.keys()]) {
+        if (k.startsWith(`${e.document.uri.fsPath}#`)) {
+          results.delete(k);
+          changed = true;
+        }
+      }
+      if (changed) {
+        lensChanged.fire();
+        publishDiagnostics();
+      }
+    }),
+    vscode.workspace.onDidSaveTextDocument((d) => d.languageId === "python" && refresh(d)),
+    vscode.workspace.onDidOpenTextDocument((d) => d.languageId === "python" && refresh(d)),
+  );
+  for (const d of vscode.workspace.textDocuments) if (d.languageId === "python") refresh(d);
+}
+
+function lensTitle(r: CheckResult | undefined): string {
+  if (!r) return "▶ check gradient";
+  const checks = r.checks as unknown as Check[];
+  if (r.status === "pass") {
+    const worst = Math.max(...checks.map((c) => c.maxRelError ?? 0));
+    return `✓ ${checks.length} gradient${checks.length === 1 ? "" : "s"}, max rel err ${worst.toExponential(0)}`;
+  }
+  if (r.status === "fail") {
+    const bad = checks.filter((c) => c.status === "fail").map((c) => `d${c.wrt} ${c.diagnosis?.code ?? "wrong"}`);
+    return `✗ ${bad.join(", ")}`;
+  }
+  return r.status === "needs-inputs" ? "? add a # gradcheck: directive" : `! ${r.status}: ${r.message.slice(0, 60)}`;
+}
+
+function messageOf(c: Check, r: CheckResult, location?: vscode.Location): vscode.TestMessage {
+  const lines = [`${r.name}: the gradient of ${c.wrt} does not match finite differences.`];
+  if (c.diagnosis) lines.push(`${c.diagnosis.code}: ${c.diagnosis.detail}`);
+  if (c.worst) lines.push(`Worst element [${c.worst.index.join(", ")}]: finite differences ${c.worst.numeric}, your backward ${c.worst.analytic}.`);
+  if (typeof c.maxRelError === "number") lines.push(`Relative error ${c.maxRelError.toExponential(2)}.`);
+  const tol = (r as unknown as { tolerance?: { atol: number; rtol: number; eps: number } }).tolerance;
+  if (tol) lines.push(`Tolerance: atol ${tol.atol}, rtol ${tol.rtol}, eps ${tol.eps}.`);
+  const m = new vscode.TestMessage(lines.join("\n"));
+  if (c.worst) {
+    m.expectedOutput = `finite differences: ${c.worst.numeric}`;
+    m.actualOutput = `your backward: ${c.worst.analytic}`;
+  }
+  m.location = location;
+  return m;
+}
