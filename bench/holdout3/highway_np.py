@@ -59,17 +59,20 @@ def highway_backward(dout, cache):
     return dx, dWh, dbh, dWt, dbt
 
 
-def highway_stack_forward(x, params):
+def highway_stack_forward(x, Wh_all, bh_all, Wt_all, bt_all):
     """
-    Runs a stack of highway layers.
+    Runs a stack of L highway layers and sums each row of the result.
 
     - x: Input data, of shape (N, D)
-    - params: list of (Wh, bh, Wt, bt) tuples
+    - Wh_all: Stacked transform weights, of shape (L, D, D)
+    - bh_all: Stacked transform biases, of shape (L, D)
+    - Wt_all: Stacked gate weights, of shape (L, D, D)
+    - bt_all: Stacked gate biases, of shape (L, D)
     """
     caches = []
     h = x
-    for Wh, bh, Wt, bt in params:
-        h, cache = highway_forward(h, Wh, bh, Wt, bt)
+    for l in range(Wh_all.shape[0]):
+        h, cache = highway_forward(h, Wh_all[l], bh_all[l], Wt_all[l], bt_all[l])
         caches.append(cache)
     scores = h.sum(axis=1)
     return scores, caches

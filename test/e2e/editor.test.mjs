@@ -131,4 +131,22 @@ describe('GradLens in a real editor (code-server)', () => {
       throw err;
     }
   });
+  it('checks the gradients of buggy_layers.py from the command palette and names the bugs', { timeout: 2 * STEP_TIMEOUT_MS }, async () => {
+    const file = 'buggy_layers.py';
+    try {
+      await quickOpen(page, file);
+      await runCommand(page, 'GradLens: Check Gradients in File');
+      await runCommand(page, 'Problems: Focus on Problems View');
+      const rows = await waitForProblem(page, 'transposed');
+      await screenshot(page, 'check-buggy-layers');
+      const transposed = rows.find((r) => r.includes('transposed'));
+      assert.match(transposed, /dense: the gradient of w is wrong \(transposed\)/);
+      assert.match(transposed, /Ln 8\b/, `the diagnostic is on the unit's line: ${transposed}`);
+      assert.ok(rows.some((r) => /sign-flipped/.test(r)), `rows: ${JSON.stringify(rows)}`);
+      assert.ok(rows.some((r) => /scaled/.test(r)), `rows: ${JSON.stringify(rows)}`);
+    } catch (err) {
+      await screenshot(page, 'failed-check-buggy-layers');
+      throw err;
+    }
+  });
 });
