@@ -46,12 +46,13 @@ def kalman_filter(zs, x0, P0, F, Q, H, R):
     T = zs.shape[0]
     means = np.zeros((T, x0.shape[0]))
     covs = np.zeros((T,) + P0.shape)
-    total = 0.0
+    lls = np.zeros(T)
     x, P = x0, P0
     for t in range(T):
         x, P, ll = kalman_step(x, P, zs[t], F, Q, H, R)
         means[t] = x
         covs[t] = P
-        total += ll
+        lls[t] = ll
+    total = lls.sum()
     innov = zs - means @ H.T
     return means, covs, total, innov

@@ -153,6 +153,8 @@ export class PythonWorker {
   }
 
   stop(): void {
+    // Dead from now on, even before the exit event: the next unit gets a new worker.
+    this.exited ??= "was stopped";
     if (this.proc.exitCode === null) this.proc.kill("SIGKILL");
   }
 }

@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+
+/** `gradlens check` as CI runs it, in this machine's python3 with numpy. */
+function check(...args: string[]) {
+  const r = spawnSync(process.execPath, ["dist/cli.js", "check", ...args], { encoding: "utf8", timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Unit = { name: string; status: string; message: string; checks: { wrt: string; status: string; diagnosis?: { code: string } }[] };
+
+test("correct backward code passes; buggy code fails with the right diagnosis", () => {
+  const good = check("examples/gates.py", "examples/two_layer_net.py", "--json");
+  assert.equal(good.code, 0, good.stderr);
+  const g = JSON.parse(good.stdout) as { units: Unit[]; summary: Record<string, number>; python: { numpy: string } };
+  assert.ok(g.summary.pass >= 9, JSON.stringify(g.summary));
+  assert.equal(g.summary.fail, 0);
+  assert.ok(g.python.numpy);
+  const bad = check("examples/buggy_layers.py", "--json");
+  assert.equal(bad.code, 1);
+  const units = (JSON.parse(bad.stdout) as { units: Unit[] }).units;
+  const code = (unit: string, wrt: string) => units.find((u) => u.name === unit)!.checks.find((c) => c.wrt === wrt)!.diagnosis?.code;
+  assert.equal(code("dense", "w"), "transposed");
+  assert.equal(code("dense", "b"), "sign-flipped");
+  assert.equal(code("mean_squared_loss", "pred"), "scaled");
+  assert.equal(units.find((u) => u.name === "dense")!.checks.find((c) => c.wrt === "x")!.status, "pass");
+});
+
+test("a unit that hangs or kills Python is an error; prints do not matter; the rest go on", () => {
+  const r = check("test/fixtures/check/hostile.py", "--json", "--timeout", "3");
+  assert.equal(r.code, 1);
+  const units = (JSON.parse(r.stdout) as { units: Unit[] }).units;
+  const by = Object.fromEntries(units.map((u) => [u.name, u]));
+  assert.equal(by.spin.status, "error");
+  assert.match(by.spin.message, /timed out after 3 s/);
+  assert.equal(by.die.status, "error");
+  assert.match(by.die.message, /exited with code 7/);
+  assert.equal(by.chatty.status, "pass");
+  assert.equal(by.square.status, "pass");
+});
+
+test("--only, a missing interpreter, and bad usage", () => {
+  const only = check("examples/gates.py", "--only", "Linear", "--json");
+  assert.deepEqual((JSON.parse(only.stdout) as { units: Unit[] }).units.map((u) => u.name), ["Linear"]);
+  const missing = check("examples/gates.py", "--python", "/no/such/python");
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot run the Python interpreter \/no\/such\/python/);
+  assert.equal(check().code, 2);
+  assert.equal(check("examples/gates.py", "--mode", "slow").code, 2);
+  assert.equal(check("no/such/folder").code, 2);
+});
