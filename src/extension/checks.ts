@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { discoverUnits } from "../engine/check/units.js";
+import { discoverUnits, gradientLine } from "../engine/check/units.js";
 import { CheckSession, CheckSetupError, type CheckResult } from "../runner/check.js";
 import { harnessPath } from "../runner/worker.js";
 
@@ -167,9 +167,14 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
     const byUri = new Map<string, vscode.Diagnostic[]>();
     for (const r of results.values()) {
       const list = byUri.get(r.file) ?? [];
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === r.file);
+      const text = doc?.getText();
+      const unit = text ? discoverUnits(text).find((u) => u.plan.name === r.name) : undefined;
       for (const c of r.checks as unknown as Check[]) {
         if (c.status !== "fail") continue;
-        const d = new vscode.Diagnostic(new vscode.Range(r.line - 1, 0, r.line - 1, 200), `${r.name}: the gradient of ${c.wrt} is wrong${c.diagnosis ? ` (${c.diagnosis.code}): ${c.diagnosis.detail}` : ""}`, vscode.DiagnosticSeverity.Error);
+        // On the line that computes that gradient, where the fix goes; else on the unit.
+        const line = (text && unit ? gradientLine(text, unit.plan, c.wrt) : undefined) ?? r.line;
+        const d = new vscode.Diagnostic(new vscode.Range(line - 1, 0, line - 1, 200), `${r.name}: the gradient of ${c.wrt} is wrong${c.diagnosis ? ` (${c.diagnosis.code}): ${c.diagnosis.detail}` : ""}`, vscode.DiagnosticSeverity.Error);
         d.source = "GradLens check";
         list.push(d);
       }

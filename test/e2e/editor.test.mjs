@@ -141,7 +141,7 @@ describe('GradLens in a real editor (code-server)', () => {
       await screenshot(page, 'check-buggy-layers');
       const transposed = rows.find((r) => r.includes('transposed'));
       assert.match(transposed, /dense: the gradient of w is wrong \(transposed\)/);
-      assert.match(transposed, /Ln 8\b/, `the diagnostic is on the unit's line: ${transposed}`);
+      assert.match(transposed, /Ln 21\b/, `the diagnostic is on the line that computes dw: ${transposed}`);
       assert.ok(rows.some((r) => /sign-flipped/.test(r)), `rows: ${JSON.stringify(rows)}`);
       assert.ok(rows.some((r) => /scaled/.test(r)), `rows: ${JSON.stringify(rows)}`);
     } catch (err) {

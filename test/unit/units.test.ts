@@ -92,3 +92,13 @@ test("inputs come from the directive, else from stated shapes with distinct size
   assert.match(mystery.needsInputs!.message, /cannot tell the shape of a, b/);
   assert.deepEqual(square.plan.inputs.map((i) => i.shape), [[2]]);
 });
+
+test("the line that computes a gradient, for the diagnostic", async () => {
+  const { gradientLine } = await import("../../src/engine/check/units.ts");
+  const [linear, affine] = discoverUnits(SRC);
+  assert.equal(gradientLine(SRC, linear.plan, "W"), 11);
+  assert.equal(gradientLine(SRC, affine.plan, "x"), undefined, "returned inline: no line of its own");
+  const src = "def f_forward(x, w):\n    return x @ w, (x, w)\n\ndef f_backward(dout, cache):\n    x, w = cache\n    dx = dout @ w.T\n    dw = x.T @ dout\n    return dx, dw\n";
+  const [f] = discoverUnits(src.replace("def f_forward(x, w):", "# gradcheck: x=randn(2, 3), w=randn(3, 4)\ndef f_forward(x, w):"));
+  assert.equal(gradientLine(src, f.plan, "w"), 7);
+});

@@ -192,3 +192,38 @@ function directiveTemplate(kind: UnitKind, params: A.Param[], stated: Map<string
   }
   return `# gradcheck: ${parts.join(", ")}`;
 }
+
+/**
+ * The 1-based line where a unit's backward computes the gradient of `wrt` (the last
+ * assignment to `dW`, `grad_W`, `W_grad`, `self.dW`, ...), for putting a failure's
+ * diagnostic where the fix goes; undefined when no such line is found.
+ */
+export function gradientLine(text: string, plan: Pick<UnitPlan, "kind" | "backward" | "function" | "className">, wrt: string): number | undefined {
+  const module = parseModule(text);
+  let body: A.Stmt[] | undefined;
+  if (plan.kind === "pair") body = module.body.find((s): s is A.FunctionDef => s.kind === "def" && s.name === plan.backward)?.body;
+  else if (plan.kind === "loss") body = module.body.find((s): s is A.FunctionDef => s.kind === "def" && s.name === plan.function)?.body;
+  else {
+    const cls = module.body.find((s): s is A.ClassDef => s.kind === "class" && s.name === plan.className);
+    body = cls?.body.find((s): s is A.FunctionDef => s.kind === "def" && s.name === "backward")?.body;
+  }
+  if (!body) return undefined;
+  const names = new Set([`d${wrt}`, `grad_${wrt}`, `${wrt}_grad`, `d_${wrt}`, `grad${wrt}`]);
+  let found: number | undefined;
+  const visit = (stmts: A.Stmt[]) => {
+    for (const s of stmts) {
+      const targets = s.kind === "assign" ? s.targets : s.kind === "augassign" ? [s.target] : [];
+      const flat = targets.flatMap((t) => (t.kind === "tuple" || t.kind === "list" ? t.elements : [t]));
+      for (const t of flat) {
+        const name = t.kind === "name" ? t.id : t.kind === "attribute" ? t.attr : t.kind === "subscript" && t.index[0]?.kind === "string" ? t.index[0].value : undefined;
+        if (name && names.has(name)) found = positionOf(module.lineStarts, s.from).line + 1;
+      }
+      if (s.kind === "if") {
+        visit(s.body);
+        visit(s.orElse);
+      } else if (s.kind === "for" || s.kind === "while" || s.kind === "with") visit(s.body);
+    }
+  };
+  visit(body);
+  return found;
+}
