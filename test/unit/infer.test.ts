@@ -349,3 +349,18 @@ def f(x, idx, sim, K: int):  # x: (B, C, T), idx: (E,), sim: (n, n)
   assert.equal(s.d, "(n,)");
   assert.deepEqual(errors(src), []);
 });
+
+test("numpy's linear algebra: cholesky, solve, slogdet, eigh", () => {
+  const src = `import numpy as np
+def gp(K, y, Ks):  # K: (n, n), y: (n,), Ks: (n, s)
+    L = np.linalg.cholesky(K)
+    alpha = np.linalg.solve(K, y)
+    v = np.linalg.solve(L, Ks)
+    sign, logdet = np.linalg.slogdet(K)
+    w, V = np.linalg.eigh(K)
+    mean = Ks.T @ alpha
+    return mean
+`;
+  const s = shapes(src);
+  assert.deepEqual([s.L, s.alpha, s.v, s.sign, s.logdet, s.w, s.V, s.mean], ["(n, n)", "(n,)", "(n, s)", "()", "()", "(n,)", "(n, n)", "(s,)"]);
+});

@@ -901,6 +901,20 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
     case "linalg.inv":
     case "linalg.pinv":
       return { value: tensor(xs ? [...xs].reverse() : null) };
+    case "linalg.cholesky":
+    case "linalg.matrix_power":
+    case "linalg.expm":
+      return { value: tensor(xs ?? null) };
+    case "linalg.solve":
+    case "linalg.cho_solve":
+      // solve(A, b): x has b's shape
+      return { value: tensor(tensorShape(args[1]) ?? null) };
+    case "linalg.slogdet":
+      return { value: { kind: "tuple", items: [tensor(xs ? xs.slice(0, -2) : null), tensor(xs ? xs.slice(0, -2) : null)], names: ["sign", "logabsdet"] } };
+    case "linalg.eigh":
+      return { value: { kind: "tuple", items: [tensor(xs ? xs.slice(0, -1) : null), tensor(xs ?? null)], names: ["eigenvalues", "eigenvectors"] } };
+    case "linalg.eigvalsh":
+      return { value: tensor(xs ? xs.slice(0, -1) : null) };
     case "one_hot": {
       const n = dimOf(arg(args, keywords, 1, "num_classes"));
       return { value: tensor(xs ? [...xs, n] : null, { dtype: "int" }) };
