@@ -128,7 +128,7 @@ function plan(
       continue;
     }
     const dims = shape.map(sizeOf);
-    const dtype = docDtype(module, def, p.name);
+    const dtype = docDtype(def, p.name);
     const input: PlannedInput = { name: p.name, shape: dims, dtype };
     if (dtype === "int") intInputs.push(input);
     inputs.push(input);
@@ -169,10 +169,9 @@ function needsInit(def: A.FunctionDef | A.ClassDef): boolean {
   return !!init && init.params.slice(1).some((p) => !p.default && !p.star);
 }
 
-function docDtype(module: A.Module, def: A.FunctionDef | A.ClassDef, name: string): "float" | "int" {
+function docDtype(def: A.FunctionDef | A.ClassDef, name: string): "float" | "int" {
   const doc = def.kind === "def" ? def.docstring?.value : undefined;
   const line = doc?.split("\n").find((l) => new RegExp(`^\\s*[-*]?\\s*${name}\\b`).test(l));
-  void module;
   return line && /\b(int|integer|labels?|indices|index)\b/i.test(line) ? "int" : "float";
 }
 

@@ -789,7 +789,7 @@ class Analyzer implements LibraryContext {
       }
       case "attribute": {
         const obj = this.expr(e.object, f);
-        let v = this.attribute(obj, e, f);
+        let v = this.attribute(obj, e);
         if ((e.attr === "shape" || e.attr === "size") && v.kind === "unknown" && (obj.kind === "unknown" || (obj.kind === "tensor" && obj.shape === null))) {
           v = { kind: "unknown", shapeOf: e.object };
         }
@@ -837,8 +837,7 @@ class Analyzer implements LibraryContext {
     }
   }
 
-  private attribute(obj: Value, e: A.AttributeExpr, f: Frame): Value {
-    void f;
+  private attribute(obj: Value, e: A.AttributeExpr): Value {
     if (obj.kind === "object") {
       if (obj.attrs.has(e.attr)) return obj.attrs.get(e.attr)!;
       if (obj.cls.attrs.has(e.attr)) return obj.cls.attrs.get(e.attr)!;
@@ -862,7 +861,7 @@ class Analyzer implements LibraryContext {
     }
     // By convention `rng` is a numpy Generator (`rng = np.random.default_rng(seed)`).
     if (obj.kind === "unknown" && obj.name && /(^|_)rng$|^(generator|random_state)$/.test(obj.name)) obj = { kind: "ref", path: "numpy.rng" };
-    const v = attributeOf(obj, e.attr, this);
+    const v = attributeOf(obj, e.attr);
     if (v.kind === "unknown" && obj.kind === "unknown") return { kind: "unknown", name: e.attr };
     return v;
   }

@@ -12,7 +12,6 @@ import { type LayerValue, type RefValue, type Value, UNKNOWN, shapeOf, tensor } 
 
 export interface LibraryContext {
   skip(what: string): void;
-  instantiateLayer?(v: Value): Value;
 }
 
 export interface CallResult {
@@ -519,7 +518,7 @@ function applyLayer(l: LayerValue, args: Args, ctx: LibraryContext): CallResult 
         const r = applyLayer(sub, [v], ctx);
         if (r.clash) return r;
         v = r.value;
-      } else v = ctx.instantiateLayer ? ctx.instantiateLayer({ kind: "tuple", items: [sub, v] }) : UNKNOWN;
+      } else v = UNKNOWN; // a module of the user's own inside Sequential: not followed yet
     }
     return { value: v };
   }
@@ -1019,7 +1018,7 @@ function axisList(v: Value): (number | undefined)[] {
 
 // ───────────────────────────── attributes and methods ─────────────────────────────
 
-export function attributeOf(obj: Value, attr: string, ctx: LibraryContext): Value {
+export function attributeOf(obj: Value, attr: string): Value {
   if (obj.kind === "ref") {
     if (obj.path === "numpy" && attr === "newaxis") return { kind: "ref", path: "numpy.newaxis" };
     if (obj.path === "numpy" && (attr === "pi" || attr === "e" || attr === "inf" || attr === "nan")) return { kind: "float" };
@@ -1055,7 +1054,6 @@ export function attributeOf(obj: Value, attr: string, ctx: LibraryContext): Valu
     return UNKNOWN;
   }
   if (obj.kind === "float" || obj.kind === "int") return { kind: "method", self: obj, name: attr };
-  void ctx;
   return UNKNOWN;
 }
 
