@@ -1,6 +1,6 @@
 import type * as A from "../python/ast.js";
 import { parseModule } from "../python/parse.js";
-import { analyzeModule, type FileShapes } from "../shapes/infer.js";
+import { statedParameterShapes } from "../shapes/infer.js";
 import { substituteDim, symbolsOf, type Dim } from "../shapes/dim.js";
 import { OPS } from "../shapes/ops.js";
 import { directiveAbove, splitTopLevel } from "../check/directive.js";
@@ -74,8 +74,7 @@ export function evaluateGraph(text: string, qualifiedName: string, options: Grap
     graph.stoppedAt = { line: 1, message: `there is no function ${qualifiedName} in this file` };
     return { nodes: [], graph };
   }
-  const analysis = analyzeModule(module);
-  const sizes = symbolSizes(analysis, qualifiedName);
+  const sizes = def ? symbolSizes(module, def, cls) : new Map<string, Dim>();
   const directive = directiveAbove(module, (cls ?? def).from) ?? (cls ? directiveAbove(module, def.from) : undefined);
   let result: GVal | undefined;
   try {
@@ -87,7 +86,7 @@ export function evaluateGraph(text: string, qualifiedName: string, options: Grap
       params = params.slice(1);
     }
     const given = options.inputs ?? {};
-    const stated = statedShapes(analysis, qualifiedName);
+    const stated = new Map([...statedParameterShapes(module, def)].filter(([, v]) => v.shape !== null).map(([k, v]) => [k, v.shape as Dim[]]));
     let source: ComputationGraph["inputSource"] = "random";
     for (const p of params) {
       if (p.star) continue;
@@ -127,26 +126,21 @@ export function evaluateGraph(text: string, qualifiedName: string, options: Grap
   return { nodes: builder.nodes, graph };
 }
 
-/** Each symbol of the stated shapes gets its own small size, all at least 2 (contract §2). */
-function symbolSizes(analysis: FileShapes, qualifiedName: string): Map<string, Dim> {
+/**
+ * Each symbol of the stated shapes gets its own small size, all at least 2 (contract §2);
+ * for a method, the shapes stated on every method of its class, so that `x: (n_in,)` in
+ * forward and `__init__(n_in, ...)` agree.
+ */
+function symbolSizes(module: A.Module, def: A.FunctionDef, cls: A.ClassDef | undefined): Map<string, Dim> {
   const sizes = new Map<string, Dim>();
-  const cls = qualifiedName.split(".")[0];
   let next = 2;
-  for (const s of analysis.symbols) {
-    if (!s.isParam || !(s.scope === qualifiedName || s.scope.startsWith(`${cls}.`))) continue;
-    for (const d of s.shape ?? []) {
-      for (const name of symbolsOf(d)) if (!sizes.has(name)) sizes.set(name, next++);
+  const defs = cls ? cls.body.filter((s): s is A.FunctionDef => s.kind === "def") : [def];
+  for (const d of defs) {
+    for (const stated of statedParameterShapes(module, d).values()) {
+      for (const dim of stated.shape ?? []) for (const name of symbolsOf(dim)) if (!sizes.has(name)) sizes.set(name, next++);
     }
   }
   return sizes;
-}
-
-function statedShapes(analysis: FileShapes, qualifiedName: string): Map<string, Dim[]> {
-  const out = new Map<string, Dim[]>();
-  for (const s of analysis.symbols) {
-    if (s.isParam && s.scope === qualifiedName && s.shape) out.set(s.name, s.shape);
-  }
-  return out;
 }
 
 function concreteShape(dims: Dim[], sizes: Map<string, Dim>): number[] {

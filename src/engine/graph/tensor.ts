@@ -321,7 +321,7 @@ function matmulWith(a: Tensor, b: Tensor, bTransposed: boolean): Tensor {
   const Ab = broadcastTo(A, [...batch, m, k]);
   const Bb = broadcastTo(B, bTransposed ? [...batch, n, k] : [...batch, k, n]);
   const out = new Float64Array(nb * m * n);
-  const bt = bTransposed ? Bb.data : new Float64Array(nb * k * n);
+  const bt = bTransposed ? Bb.data : scratch(nb * k * n);
   if (!bTransposed) {
     for (let p = 0; p < nb; p++) {
       const bo = p * k * n;
@@ -333,6 +333,14 @@ function matmulWith(a: Tensor, b: Tensor, bTransposed: boolean): Tensor {
   if (a.rank === 1) shape = [...batch, n];
   if (b.rank === 1) shape = a.rank === 1 ? [...batch] : [...batch, m];
   return new Tensor(shape, out);
+}
+
+let scratchBuffer = new Float64Array(0);
+
+/** A buffer reused by every matmul for Bᵀ: it never escapes the call. */
+function scratch(size: number): Float64Array {
+  if (scratchBuffer.length < size) scratchBuffer = new Float64Array(Math.max(size, scratchBuffer.length * 2));
+  return scratchBuffer;
 }
 
 /**

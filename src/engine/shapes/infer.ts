@@ -269,27 +269,7 @@ class Analyzer implements LibraryContext {
   }
 
   private readStatedParamShapes(def: A.FunctionDef): Map<string, StatedShape & { source: ShapeSource }> {
-    const out = new Map<string, StatedShape & { source: ShapeSource }>();
-    const headerLines = new Set<number>();
-    const first = this.pos(def.header.from).line;
-    const last = this.pos(Math.max(def.header.from, def.header.to - 1)).line;
-    for (let l = first; l <= last; l++) headerLines.add(l);
-    for (const l of headerLines) {
-      const c = this.module.commentOnLine(l);
-      if (c) for (const [k, v] of defCommentShapes(c.text)) out.set(k, { ...v, source: "comment" });
-    }
-    const unpacked = unpackedNames(def.body);
-    for (const [k, v] of docstringShapes(def.docstring?.value)) {
-      // `cache: (x, w, b)` unpacked by `x, w, b = cache` lists a tuple's items, not dims.
-      const items = unpacked.get(k);
-      if (items && v.shape && v.shape.length === items.length && v.shape.every((d, i) => d === items[i])) continue;
-      if (!out.has(k)) out.set(k, { ...v, source: "docstring" });
-    }
-    for (const p of def.params) {
-      const ann = shapeFromAnnotation(p.annotation);
-      if (ann) out.set(p.name, { ...ann, source: "annotation" });
-    }
-    return out;
+    return statedParameterShapes(this.module, def);
   }
 
   private scopeName(def: A.FunctionDef, cls?: ClassInfo) {
@@ -1195,6 +1175,32 @@ function appendsOncePerPass(body: A.Stmt[], name: string): boolean {
     if (st.kind === "other" && (st.what === "break" || st.what === "continue")) return false;
   }
   return n === 1;
+}
+
+/**
+ * The shapes a function's parameters are stated to have: a jaxtyping annotation, else
+ * a `# x: (N, D)` comment on the def line, else the docstring.
+ */
+export function statedParameterShapes(module: A.Module, def: A.FunctionDef): Map<string, StatedShape & { source: ShapeSource }> {
+  const out = new Map<string, StatedShape & { source: ShapeSource }>();
+  const first = positionOf(module.lineStarts, def.header.from).line;
+  const last = positionOf(module.lineStarts, Math.max(def.header.from, def.header.to - 1)).line;
+  for (let l = first; l <= last; l++) {
+    const c = module.commentOnLine(l);
+    if (c) for (const [k, v] of defCommentShapes(c.text)) out.set(k, { ...v, source: "comment" });
+  }
+  const unpacked = unpackedNames(def.body);
+  for (const [k, v] of docstringShapes(def.docstring?.value)) {
+    // `cache: (x, w, b)` unpacked by `x, w, b = cache` lists a tuple's items, not dims.
+    const items = unpacked.get(k);
+    if (items && v.shape && v.shape.length === items.length && v.shape.every((d, i) => d === items[i])) continue;
+    if (!out.has(k)) out.set(k, { ...v, source: "docstring" });
+  }
+  for (const p of def.params) {
+    const ann = shapeFromAnnotation(p.annotation);
+    if (ann) out.set(p.name, { ...ann, source: "annotation" });
+  }
+  return out;
 }
 
 /** `a, b, c = P` at the top of a body: P → its item names. */
