@@ -94,3 +94,38 @@ export async function checkFigures(dir: string, emit: (f: Record<string, unknown
   times.sort((a, b) => a - b);
   emit({ figure: "warm re-check of a small unit through the persistent worker", median_ms: round(times[5]), target_ms: 100, met: times[5] < 100 });
 }
+
+/**
+ * bench/check_corpus: backward code written independently of the engine, with the
+ * verdict and the diagnosis each unit should get. Every buggy unit must fail with the
+ * right code on the right inputs, every correct one pass (kinks included).
+ */
+export async function checkCorpusFigure(emit: (f: Record<string, unknown>) => void) {
+  const { readdirSync, readFileSync, existsSync } = await import("node:fs");
+  const dir = "bench/check_corpus";
+  if (!existsSync(dir)) return;
+  const files = readdirSync(dir).filter((f) => f.endsWith(".py")).sort();
+  // Debian's interpreter has torch for the autograd.Function units.
+  const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : undefined;
+  const session = new CheckSession({ python, harness: join(process.cwd(), "python", "gradlens_harness.py") });
+  let units = 0;
+  let right = 0;
+  const wrong: string[] = [];
+  try {
+    for (const f of files) {
+      const expected = JSON.parse(readFileSync(join(dir, f.replace(/\.py$/, ".expected.json")), "utf8")) as { units: { name: string; status: string; failing?: Record<string, string> }[] };
+      const report = await session.run([join(process.cwd(), dir, f)], { timeoutSeconds: 60 });
+      for (const e of expected.units) {
+        units++;
+        const got = report.units.find((u) => u.name === e.name);
+        const failing = Object.fromEntries(((got?.checks ?? []) as { wrt: string; status: string; diagnosis?: { code: string } }[]).filter((c) => c.status === "fail").map((c) => [c.wrt, c.diagnosis?.code ?? "?"]));
+        const ok = got?.status === e.status && JSON.stringify(Object.entries(failing).sort()) === JSON.stringify(Object.entries(e.failing ?? {}).sort());
+        if (ok) right++;
+        else wrong.push(`${f} ${e.name}: expected ${e.status} ${JSON.stringify(e.failing ?? {})}, got ${got?.status ?? "nothing"} ${JSON.stringify(failing)}${got?.status === "error" ? ` (${got.message.slice(0, 120)})` : ""}`);
+      }
+    }
+  } finally {
+    session.dispose();
+  }
+  emit({ figure: "gradient checks on backward code written independently (bench/check_corpus): verdict and diagnosis", units, right, percent_right: Math.round((1000 * right) / Math.max(1, units)) / 10, met: right === units, misses: wrong });
+}

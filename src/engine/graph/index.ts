@@ -16,7 +16,7 @@ import type { ComputationGraph, GraphNode, Nested } from "./types.js";
  */
 
 export interface GraphOptions {
-  /** values by parameter name: numbers, nested lists, or Python expression text */
+  /** values by parameter name: numbers, nested lists, Tensors, or Python expression text */
   inputs?: Record<string, unknown>;
   seed?: number;
 }
@@ -202,6 +202,7 @@ function selfAssignments(init: A.FunctionDef): Map<string, A.Span> {
 }
 
 function inputValue(builder: GraphBuilder, v: unknown, at: A.Span): GVal {
+  if (v instanceof Tensor) return { kind: "node", node: builder.source("input", v, "array", at) };
   if (typeof v === "string") return evaluateExpression(builder, v, at);
   if (typeof v === "number") return { kind: "node", node: builder.source("input", Tensor.scalar(v), formatNumber(v), at) };
   if (Array.isArray(v)) return { kind: "node", node: builder.source("input", Tensor.from(v as Nested), "array", at) };
