@@ -364,3 +364,29 @@ def gp(K, y, Ks):  # K: (n, n), y: (n,), Ks: (n, s)
   const s = shapes(src);
   assert.deepEqual([s.L, s.alpha, s.v, s.sign, s.logdet, s.w, s.V, s.mean], ["(n, n)", "(n,)", "(n, s)", "()", "()", "(n,)", "(n, n)", "(s,)"]);
 });
+
+test("more of the library: moveaxis, take, diff, tensordot, glu, cdist, narrow, select, unflatten, sort, interpolate", () => {
+  const src = `import numpy as np
+import torch
+import torch.nn.functional as F
+def f(x, a, b, t, p, q):  # x: (N, C, H, W), a: (I, J, K), b: (K, L), t: (B, T, D), p: (B, P, M), q: (B, R, M)
+    m = np.moveaxis(x, 1, -1)
+    g = np.take(a, np.arange(5), axis=1)
+    d = np.diff(t, axis=1)
+    c = np.tensordot(a, b, axes=1)
+    h = F.glu(t, dim=-1)
+    dist = torch.cdist(p, q)
+    n = t.narrow(1, 0, 3)
+    s = t.select(1, 0)
+    u = t.unflatten(2, (2, -1))
+    vals, idx = torch.sort(t, dim=1)
+    up = F.interpolate(x, scale_factor=2)
+    sc = t.scatter_(1, idx, 0.0)
+    return m
+`;
+  const s = shapes(src);
+  assert.deepEqual(
+    [s.m, s.g, s.d, s.c, s.h, s.dist, s.n, s.s, s.u, s.vals, s.idx, s.up, s.sc],
+    ["(N, H, W, C)", "(I, 5, K)", "(B, T-1, D)", "(I, J, L)", "(B, T, D//2)", "(B, P, R)", "(B, 3, D)", "(B, D)", "(B, T, 2, D//2)", "(B, T, D)", "(B, T, D)", "(N, C, 2*H, 2*W)", "(B, T, D)"],
+  );
+});

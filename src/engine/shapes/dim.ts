@@ -145,7 +145,7 @@ function divPolyExact(a: Poly, b: Poly): Poly | null {
 
 function atomOf(d: Dim): string {
   const s = String(d);
-  return /^[A-Za-z_][A-Za-z_0-9]*$/.test(s) ? s : `(${s})`;
+  return /^([A-Za-z_][A-Za-z_0-9]*|\d+)$/.test(s) ? s : `(${s})`;
 }
 
 export function addDim(a: Dim, b: Dim): Dim {

@@ -194,13 +194,36 @@ const UNARY_ALIASES: Record<string, string> = {
   logical_not: "isnan",
   tril: "copy",
   triu: "copy",
-  sort: "copy",
   argsort: "copy",
   flip: "copy",
   fliplr: "copy",
   flipud: "copy",
   nan_to_num: "copy",
   erf: "tanh",
+  erfc: "tanh",
+  arcsin: "sin",
+  arccos: "cos",
+  arctan: "tanh",
+  asin: "sin",
+  acos: "cos",
+  atan: "tanh",
+  sinh: "exp",
+  cosh: "exp",
+  exp2: "exp",
+  cbrt: "sqrt",
+  rsqrt_: "sqrt",
+  trunc: "floor",
+  fix: "floor",
+  positive: "copy",
+  conjugate: "copy",
+  mish: "silu",
+  hardtanh: "clip",
+  hardswish: "silu",
+  hardsigmoid: "sigmoid",
+  logsigmoid: "softplus",
+  tanhshrink: "tanh",
+  softsign: "tanh",
+  celu: "elu",
   conj: "copy",
   real: "copy",
   layer_norm: "layer_norm",
@@ -244,6 +267,15 @@ const BINARY_ALIASES: Record<string, string> = {
   hypot: "mul",
   arctan2: "mul",
   atan2: "mul",
+  logaddexp: "maximum",
+  logaddexp2: "maximum",
+  heaviside: "mul",
+  copysign: "mul",
+  fmod: "div",
+  remainder: "div",
+  mod: "div",
+  isclose: "compare",
+  xlogy: "mul",
 };
 
 const REDUCTION_ALIASES: Record<string, string> = {
@@ -269,6 +301,13 @@ const REDUCTION_ALIASES: Record<string, string> = {
   norm: "norm",
   count_nonzero: "sum",
   median: "mean",
+  nanmedian: "mean",
+  percentile: "mean",
+  quantile: "mean",
+  nanpercentile: "mean",
+  ptp: "max",
+  nanstd: "std",
+  nanvar: "var",
 };
 
 const BOOL_OPS = new Set(["compare", "logical", "isnan", "any", "all"]);
@@ -807,6 +846,121 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
     case "diag_embed":
       if (!xs || xs.length < 2 || name === "diag_embed") return { value: tensor(null) };
       return { value: tensor([...xs.slice(0, -2), xs[xs.length - 2] === xs[xs.length - 1] ? xs[xs.length - 1] : null]) };
+    case "moveaxis":
+    case "movedim":
+    case "rollaxis": {
+      const src = axisParam(arg(args, keywords, 1, "source"));
+      const dst = axisParam(arg(args, keywords, 2, "destination"));
+      if (!xs || typeof src !== "number" || typeof dst !== "number") return { value: tensor(xs ? xs.map(() => null) : null) };
+      const order = xs.map((_, i) => i);
+      const [moved] = order.splice(normIndex(src, xs.length), 1);
+      order.splice(normIndex(dst, xs.length), 0, moved);
+      return { value: tensor(order.map((i) => xs[i])) };
+    }
+    case "take": {
+      const idx = tensorShape(arg(args, keywords, 1, "indices"));
+      const ax = axisParam(arg(args, keywords, 2, "axis"));
+      if (!xs || idx === undefined) return { value: tensor(null) };
+      if (ax === undefined || ax === null) return { value: tensor(idx) };
+      if (typeof ax !== "number") return { value: tensor(null) };
+      const k = normIndex(ax, xs.length);
+      return { value: tensor(idx === null ? null : [...xs.slice(0, k), ...idx, ...xs.slice(k + 1)]) };
+    }
+    case "diff": {
+      const n = intConst(arg(args, keywords, 1, "n")) ?? 1;
+      const ax = axisParam(arg(args, keywords, 2, "axis", "dim"));
+      if (!xs || typeof (ax ?? -1) !== "number") return { value: tensor(xs ? xs.map(() => null) : null) };
+      const k = normIndex((ax ?? -1) as number, xs.length);
+      return { value: tensor(xs.map((d, i) => (i === k ? subDim(d, n) : d))) };
+    }
+    case "tensordot": {
+      const ys = tensorShape(args[1]);
+      const axes = arg(args, keywords, 2, "axes", "dims") ?? { kind: "int", dim: 2 };
+      if (!xs || !ys) return { value: tensor(null) };
+      if (axes.kind === "int" && typeof axes.dim === "number") return { value: tensor([...xs.slice(0, xs.length - axes.dim), ...ys.slice(axes.dim)]) };
+      const pair = axes.kind === "tuple" || (axes.kind === "list" && axes.items) ? (axes.kind === "tuple" ? axes.items : axes.items!) : null;
+      if (!pair || pair.length !== 2) return { value: tensor(null) };
+      const la = axisList(pair[0].kind === "int" ? { kind: "tuple", items: [pair[0]] } : pair[0]).map((a) => (a === undefined ? -1 : normIndex(a, xs.length)));
+      const lb = axisList(pair[1].kind === "int" ? { kind: "tuple", items: [pair[1]] } : pair[1]).map((a) => (a === undefined ? -1 : normIndex(a, ys.length)));
+      if (la.includes(-1) || lb.includes(-1)) return { value: tensor(null) };
+      return { value: tensor([...xs.filter((_, i) => !la.includes(i)), ...ys.filter((_, i) => !lb.includes(i))]) };
+    }
+    case "glu": {
+      // halves the given axis (the last by default)
+      const ax = intConst(arg(args, keywords, 1, "dim")) ?? -1;
+      if (!xs) return { value: tensor(null) };
+      const k = normIndex(ax, xs.length);
+      return { value: tensor(xs.map((d, i) => (i === k ? floorDivDim(d, 2) : d))) };
+    }
+    case "cdist": {
+      const ys = tensorShape(args[1]);
+      if (!xs || !ys || xs.length < 2 || ys.length < 2) return { value: tensor(null) };
+      return { value: tensor([...xs.slice(0, -1), ys[ys.length - 2]]) };
+    }
+    case "cosine_similarity":
+    case "pairwise_distance": {
+      const ys = tensorShape(args[1]);
+      const ax = intConst(arg(args, keywords, 2, "dim")) ?? (name === "pairwise_distance" ? -1 : 1);
+      if (!xs || !ys) return { value: tensor(null) };
+      const b = OPS.add.shape([xs, ys], {});
+      if (!("shape" in b) || !b.shape) return { value: tensor(null) };
+      const k = normIndex(ax, b.shape.length);
+      return { value: tensor(b.shape.filter((_, i) => i !== k)) };
+    }
+    case "scatter":
+    case "scatter_add":
+    case "index_add":
+    case "index_fill":
+    case "index_copy":
+    case "masked_scatter":
+      return { value: tensor(xs ?? null, { dtype: x?.kind === "tensor" ? x.dtype : undefined }) };
+    case "narrow": {
+      const ax = intConst(arg(args, keywords, 1, "dim"));
+      const len = dimOf(arg(args, keywords, 3, "length"));
+      if (!xs || ax === undefined) return { value: tensor(xs ? xs.map(() => null) : null) };
+      const k = normIndex(ax, xs.length);
+      return { value: tensor(xs.map((d, i) => (i === k ? len : d))) };
+    }
+    case "select": {
+      const ax = intConst(arg(args, keywords, 1, "dim"));
+      if (!xs || ax === undefined) return { value: tensor(null) };
+      const k = normIndex(ax, xs.length);
+      return { value: tensor(xs.filter((_, i) => i !== k)) };
+    }
+    case "unflatten": {
+      const ax = intConst(arg(args, keywords, 1, "dim"));
+      const sizes = shapeArgs([arg(args, keywords, 2, "sizes") ?? UNKNOWN], false);
+      if (!xs || ax === undefined || !sizes) return { value: tensor(null) };
+      const k = normIndex(ax, xs.length);
+      const free = sizes.indexOf(-1);
+      // correct code divides exactly, so the quotient is the floor
+      if (free >= 0) sizes[free] = divDimExact(xs[k], productDims(sizes.filter((_, i) => i !== free))) ?? floorDivDim(xs[k], productDims(sizes.filter((_, i) => i !== free)));
+      return { value: tensor([...xs.slice(0, k), ...sizes, ...xs.slice(k + 1)]) };
+    }
+    case "sort":
+      // torch.sort gives (values, indices); np.sort the sorted array
+      if (lib === "torch") return { value: { kind: "tuple", items: [tensor(xs ?? null), tensor(xs ?? null, { dtype: "int" })], names: ["values", "indices"] } };
+      return { value: tensor(xs ?? null, { dtype: x?.kind === "tensor" ? x.dtype : undefined }) };
+    case "interpolate":
+    case "upsample": {
+      const scale = arg(args, keywords, 2, "scale_factor");
+      const size = arg(args, keywords, 1, "size");
+      if (!xs || xs.length < 3) return { value: tensor(null) };
+      const spatial = xs.length - 2;
+      if (size && size.kind !== "none") {
+        const dims = size.kind === "tuple" || size.kind === "list" ? shapeArgs([size], false) : Array(spatial).fill(dimOf(size));
+        return { value: tensor([...xs.slice(0, 2), ...(dims ?? Array(spatial).fill(null))]) };
+      }
+      const f = scale ? dimOf(scale) : null;
+      return { value: tensor([...xs.slice(0, 2), ...xs.slice(2).map((d) => (f !== null ? mulDim(d, f) : null))]) };
+    }
+    case "nonzero":
+    case "argwhere":
+    case "unique":
+    case "flatnonzero":
+      return { value: lib === "numpy" && name === "nonzero" ? { kind: "tuple", items: (xs ?? []).map(() => tensor([null], { dtype: "int" })) } : tensor(name === "argwhere" || (lib === "torch" && name === "nonzero") ? [null, xs ? xs.length : null] : [null], { dtype: name === "unique" ? undefined : "int" }) };
+    case "atleast_1d":
+      return { value: tensor(xs ? (xs.length ? xs : [1]) : null) };
     case "meshgrid": {
       const lens = args.map((a) => (a.kind === "tensor" && a.shape ? productDims(a.shape) : null));
       const ij = kw(keywords, "indexing");
@@ -1177,7 +1331,22 @@ export function callMethod(self: Value, name: string, args: Args, keywords: Keyw
       case "index_select":
       case "repeat_interleave":
       case "diagonal":
-        return tensorFunction("torch", name, [self, ...args], keywords, ctx, `torch.${name}`);
+      case "movedim":
+      case "moveaxis":
+      case "narrow":
+      case "select":
+      case "unflatten":
+      case "scatter":
+      case "scatter_":
+      case "scatter_add":
+      case "scatter_add_":
+      case "index_add":
+      case "index_add_":
+      case "index_fill":
+      case "index_fill_":
+      case "diff":
+      case "take":
+        return tensorFunction("torch", name.replace(/_$/, ""), [self, ...args], keywords, ctx, `torch.${name}`);
       case "unfold": {
         // Tensor.unfold(dim, size, step): that axis becomes the window count, the window is appended
         const d = intConst(arg(args, keywords, 0, "dimension"));
