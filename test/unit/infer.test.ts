@@ -390,3 +390,21 @@ def f(x, a, b, t, p, q):  # x: (N, C, H, W), a: (I, J, K), b: (K, L), t: (B, T, 
     ["(N, H, W, C)", "(I, 5, K)", "(B, T-1, D)", "(I, J, L)", "(B, T, D//2)", "(B, P, R)", "(B, 3, D)", "(B, D)", "(B, T, 2, D//2)", "(B, T, D)", "(B, T, D)", "(N, C, 2*H, 2*W)", "(B, T, D)"],
   );
 });
+
+test("torch.autograd.Function: ctx.save_for_backward, ctx.saved_tensors and the upstream gradient", () => {
+  const src = `import torch
+class LinearFn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w):  # x: (N, D), w: (M, D)
+        ctx.save_for_backward(x, w)
+        return x @ w.t()
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, w = ctx.saved_tensors
+        grad_x = grad_out @ w
+        grad_w = grad_out.t() @ x
+        return grad_x, grad_w
+`;
+  const s = shapes(src, "LinearFn.backward");
+  assert.deepEqual([s.x, s.w, s.grad_x, s.grad_w], ["(N, D)", "(M, D)", "(N, D)", "(M, D)"]);
+});

@@ -248,7 +248,8 @@ class Analyzer implements LibraryContext {
     const order = [...cls.methods.values()].sort((a, b) => rank(a.name) - rank(b.name) || a.from - b.from);
     for (const m of order) {
       const isStatic = m.decorators.some((d) => /staticmethod/.test(this.text(d)));
-      this.primaryFunction(m, cls, isStatic ? undefined : self);
+      // A torch.autograd.Function's static forward and backward share their ctx: it plays self.
+      this.primaryFunction(m, cls, isStatic && !cls.isAutogradFunction ? undefined : self);
     }
     function rank(name: string) {
       return name === "__init__" ? 0 : name === "forward" ? 1 : 2;
@@ -858,6 +859,16 @@ class Analyzer implements LibraryContext {
       } else args.push(this.expr(a, f));
     }
     const keywords: [string, Value][] = e.keywords.map((k) => [k.name, this.expr(k.value, f)]);
+    // `ctx.save_for_backward(x, w)`: what backward's `ctx.saved_tensors` gives back.
+    if (e.callee.kind === "attribute" && e.callee.attr === "save_for_backward") {
+      const ctx = this.expr(e.callee.object, f);
+      if (ctx.kind === "object") {
+        const saved: Value = { kind: "tuple", items: args };
+        ctx.attrs.set("saved_tensors", saved);
+        if (f.record) ctx.cls.attrs.set("saved_tensors", saved);
+      }
+      return { kind: "none" };
+    }
     // `outs.append(h)` in a loop: the list's length is unknown, its items are like h.
     if (e.callee.kind === "attribute" && e.callee.object.kind === "name" && (e.callee.attr === "append" || e.callee.attr === "extend")) {
       const list = f.env.get(e.callee.object.id);
