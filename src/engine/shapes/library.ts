@@ -958,6 +958,10 @@ function tensorFunction(lib: string, name: string, args: Args, keywords: Keyword
     case "argwhere":
     case "unique":
     case "flatnonzero":
+      if (name === "nonzero" && (lib === "numpy" || kw(keywords, "as_tuple")?.kind === "bool")) {
+        const asTuple = lib === "numpy" || (kw(keywords, "as_tuple") as { value?: boolean }).value === true;
+        if (asTuple) return { value: { kind: "tuple", items: (xs ?? []).map(() => tensor([null], { dtype: "int" })) } };
+      }
       return { value: lib === "numpy" && name === "nonzero" ? { kind: "tuple", items: (xs ?? []).map(() => tensor([null], { dtype: "int" })) } : tensor(name === "argwhere" || (lib === "torch" && name === "nonzero") ? [null, xs ? xs.length : null] : [null], { dtype: name === "unique" ? undefined : "int" }) };
     case "atleast_1d":
       return { value: tensor(xs ? (xs.length ? xs : [1]) : null) };
