@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { discoverUnits, gradientLine } from "../engine/check/units.js";
+import { pytestFor } from "../engine/check/pytest.js";
 import { CheckSession, CheckSetupError, type CheckResult } from "../runner/check.js";
 import { harnessPath } from "../runner/worker.js";
 
@@ -210,8 +211,11 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
       return discoverUnits(doc.getText()).map((u) => {
         const r = results.get(`${doc.uri.fsPath}#${u.plan.name}`);
         const range = new vscode.Range(u.plan.line - 1, 0, u.plan.line - 1, 0);
-        return new vscode.CodeLens(range, { title: lensTitle(r), command: "gradlens.checkUnit", arguments: [doc.uri, u.plan.name] });
-      });
+        return [
+          new vscode.CodeLens(range, { title: lensTitle(r), command: "gradlens.checkUnit", arguments: [doc.uri, u.plan.name] }),
+          new vscode.CodeLens(range, { title: "Copy as pytest", command: "gradlens.copyAsPytest", arguments: [doc.uri, u.plan.name] }),
+        ];
+      }).flat();
     },
   };
 
@@ -222,6 +226,13 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
     { dispose: () => session?.dispose() },
     vscode.languages.registerCodeLensProvider({ language: "python" }, lenses),
     vscode.commands.registerCommand("gradlens.checkUnit", (uri: vscode.Uri, name: string) => runUnits(uri, [name])),
+    vscode.commands.registerCommand("gradlens.copyAsPytest", async (uri: vscode.Uri, name: string) => {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const unit = discoverUnits(doc.getText()).find((u) => u.plan.name === name);
+      if (!unit) return;
+      await vscode.env.clipboard.writeText(pytestFor(unit.plan, uri.fsPath));
+      void vscode.window.showInformationMessage(`GradLens: a pytest test for ${name} is on the clipboard.`);
+    }),
     vscode.commands.registerCommand("gradlens.checkAtCursor", async () => {
       const editor = vscode.window.activeTextEditor;
       if (!editor) return;
