@@ -1,4 +1,5 @@
 import type * as A from "../python/ast.js";
+import { positionOf } from "../python/parse.js";
 
 /**
  * The `# gradcheck:` directive (contract §2): a comment line right above a class, a
@@ -28,8 +29,7 @@ const OPTION_NAMES = new Set(["eps", "atol", "rtol", "mode", "wrt"]);
 /** The directive above a definition starting at `defFrom` (its first decorator, if any). */
 export function directiveAbove(module: A.Module, defFrom: number): Directive | undefined {
   const lineStarts = module.lineStarts;
-  let line = 0;
-  while (line + 1 < lineStarts.length && lineStarts[line + 1] <= defFrom) line++;
+  const line = positionOf(lineStarts, defFrom).line;
   // Only comment lines may stand between the directive and the definition.
   for (let l = line - 1; l >= 0; l--) {
     const text = module.text.slice(lineStarts[l], lineStarts[l + 1] ?? module.text.length).trim();

@@ -1,6 +1,6 @@
 import type * as A from "../python/ast.js";
 import { parseModule, positionOf } from "../python/parse.js";
-import { analyzeModule, type FileShapes } from "../shapes/infer.js";
+import { statedParameterShapes } from "../shapes/infer.js";
 import { substituteDim, symbolsOf, type Dim } from "../shapes/dim.js";
 import { directiveAbove, type Directive } from "./directive.js";
 
@@ -55,8 +55,9 @@ export interface DiscoveredUnit {
 }
 
 export function discoverUnits(text: string): DiscoveredUnit[] {
+  // Only the stated shapes of each unit's parameters are needed, not a whole-file
+  // analysis: this runs for code lenses on every edit.
   const module = parseModule(text);
-  const shapes = analyzeModule(module);
   const out: DiscoveredUnit[] = [];
   const functions = new Map<string, A.FunctionDef>();
   for (const s of module.body) if (s.kind === "def") functions.set(s.name, s);
@@ -69,15 +70,15 @@ export function discoverUnits(text: string): DiscoveredUnit[] {
       const isFunction = s.bases.some((b) => /(^|\.)Function$/.test(module.text.slice(b.from, b.to).trim()));
       const kind: UnitKind = isFunction ? "function" : "gate";
       const params = fwd.params.slice(1).filter((p) => !p.star);
-      out.push(plan(module, shapes, s, { name: s.name, kind, className: s.name }, params, `${s.name}.forward`, s.nameSpan.from));
+      out.push(plan(module, fwd, s, { name: s.name, kind, className: s.name }, params, s.nameSpan.from));
     }
   }
   for (const [name, def] of functions) {
     if (name.endsWith("_forward") && functions.has(name.replace(/_forward$/, "_backward"))) {
       const unit = name.replace(/_forward$/, "");
-      out.push(plan(module, shapes, def, { name: unit, kind: "pair", forward: name, backward: `${unit}_backward` }, def.params.filter((p) => !p.star), name, def.nameSpan.from));
+      out.push(plan(module, def, def, { name: unit, kind: "pair", forward: name, backward: `${unit}_backward` }, def.params.filter((p) => !p.star), def.nameSpan.from));
     } else if (/_loss(_and_grad)?$/.test(name)) {
-      out.push(plan(module, shapes, def, { name, kind: "loss", function: name }, def.params.filter((p) => !p.star), name, def.nameSpan.from));
+      out.push(plan(module, def, def, { name, kind: "loss", function: name }, def.params.filter((p) => !p.star), def.nameSpan.from));
     }
   }
   return out.sort((a, b) => a.from - b.from);
@@ -85,23 +86,16 @@ export function discoverUnits(text: string): DiscoveredUnit[] {
 
 function plan(
   module: A.Module,
-  shapes: FileShapes,
+  /** the function whose parameters are the unit's inputs */
+  inputsOf: A.FunctionDef,
   def: A.FunctionDef | A.ClassDef,
   base: Pick<UnitPlan, "name" | "kind" | "className" | "forward" | "backward" | "function">,
   params: A.Param[],
-  scope: string,
   nameAt: number,
 ): DiscoveredUnit {
   const directive = directiveAbove(module, def.from);
   const line = positionOf(module.lineStarts, nameAt).line + 1;
-  const stated = new Map<string, Dim[] | null>();
-  const types = new Map<string, string>();
-  for (const s of shapes.symbols) {
-    if (s.isParam && s.scope === scope) {
-      stated.set(s.name, s.shape);
-      types.set(s.name, s.type);
-    }
-  }
+  const stated = new Map<string, Dim[] | null>([...statedParameterShapes(module, inputsOf)].map(([k, v]) => [k, v.shape]));
   // Sizes shared by every input of the unit: N is the same N in x and in y.
   const sizes = new Map<string, Dim>();
   let next = 2;

@@ -1,5 +1,5 @@
 import type * as A from "../python/ast.js";
-import { parseModule } from "../python/parse.js";
+import { parseModule, positionOf } from "../python/parse.js";
 import { statedParameterShapes } from "../shapes/infer.js";
 import { substituteDim, symbolsOf, type Dim } from "../shapes/dim.js";
 import { OPS } from "../shapes/ops.js";
@@ -33,11 +33,7 @@ export interface FunctionInfo {
 export function functionsIn(text: string): FunctionInfo[] {
   const m = parseModule(text);
   const out: FunctionInfo[] = [];
-  const lineOf = (offset: number) => {
-    let l = 0;
-    while (l + 1 < m.lineStarts.length && m.lineStarts[l + 1] <= offset) l++;
-    return l;
-  };
+  const lineOf = (offset: number) => positionOf(m.lineStarts, offset).line;
   for (const s of m.body) {
     if (s.kind === "def") out.push({ name: s.name, qualifiedName: s.name, line: lineOf(s.nameSpan.from), from: s.from, to: s.to });
     if (s.kind === "class") {
@@ -348,7 +344,5 @@ function toJson(nodes: GNode[], graph: ComputationGraph): void {
 }
 
 function lineOf(module: A.Module, offset: number): number {
-  let l = 0;
-  while (l + 1 < module.lineStarts.length && module.lineStarts[l + 1] <= offset) l++;
-  return l;
+  return positionOf(module.lineStarts, offset).line;
 }

@@ -1,6 +1,7 @@
 import type { Dim, Shape } from "./dim.js";
 import type { FileShapes } from "./infer.js";
 import { explain } from "./values.js";
+import { positionOf } from "../python/parse.js";
 
 /**
  * The JSON of `gradlens shapes` (contract §4): 1-based lines, 0-based columns,
@@ -34,16 +35,9 @@ export interface ShapesReport {
 }
 
 export function shapesReport(file: string, analysis: FileShapes): ShapesReport {
-  const starts = analysis.module.lineStarts;
   const lineOf = (offset: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - starts[lo] };
+    const p = positionOf(analysis.module.lineStarts, offset);
+    return { line: p.line + 1, column: p.column };
   };
   return {
     file,
