@@ -658,3 +658,60 @@ export async function cursorPosition(page) {
   const m = text && /Ln (\d+), Col (\d+)/.exec(text);
   return m ? { line: Number(m[1]), column: Number(m[2]) } : null;
 }
+
+/**
+ * One real editor for a test file: registers node:test hooks that install the setup
+ * (cached), start code-server with the packaged extension on a copy of `examples/`,
+ * open Chromium, and tear everything down, with a watchdog for hooks that hang. The
+ * returned object's `page` and `workspace` are set once the hooks have run.
+ */
+export function useEditor({ artifacts, hooks, workspaceSrc, setupTimeoutMs = 20 * 60_000, startTimeoutMs = 2 * 60_000, teardownTimeoutMs = 60_000, watchdogMs = 5 * 60_000 }) {
+  const { before, after } = hooks;
+  const cleanup = new Cleanup();
+  const editor = { page: undefined, workspace: undefined, paths: undefined };
+  let vsix;
+  let watchdog;
+  before(
+    () => {
+      // Checked before the slow setup so a missing package fails in a second.
+      vsix = findVsix();
+      const started = Date.now();
+      editor.paths = runSetup({ timeoutMs: setupTimeoutMs - 10_000 });
+      log(`setup ready in ${((Date.now() - started) / 1000).toFixed(1)} s; vsix ${vsix}`);
+    },
+    { timeout: setupTimeoutMs },
+  );
+  before(
+    async () => {
+      // Last resort if a hook itself hangs past node:test's timeouts (they fail a hook
+      // but cannot stop it): end the processes and the file.
+      watchdog = setTimeout(async () => {
+        log(`watchdog: still running after ${watchdogMs / 1000} s past setup; tearing down`);
+        await cleanup.run();
+        process.exit(1);
+      }, watchdogMs);
+      watchdog.unref();
+      useArtifacts(artifacts);
+      const tempRoot = makeTempRoot(cleanup);
+      editor.workspace = copyWorkspace(workspaceSrc ?? path.join(REPO_ROOT, 'examples'), tempRoot);
+      const server = await startCodeServer({ paths: editor.paths, vsix, tempRoot, cleanup });
+      ({ page: editor.page } = await launchBrowser({ paths: editor.paths, tempRoot, cleanup }));
+      try {
+        await openWorkbench(editor.page, server.url, editor.workspace);
+      } catch (err) {
+        await screenshot(editor.page, 'failed-open-workbench');
+        throw err;
+      }
+    },
+    { timeout: startTimeoutMs },
+  );
+  after(
+    async () => {
+      clearTimeout(watchdog);
+      const errors = await cleanup.run();
+      if (errors.length) log(`${errors.length} cleanup step(s) failed; see above`);
+    },
+    { timeout: teardownTimeoutMs },
+  );
+  return editor;
+}

@@ -17,23 +17,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  Cleanup,
   REPO_ROOT,
-  copyWorkspace,
-  findVsix,
   findWord,
   hoverWord,
-  launchBrowser,
-  log,
-  makeTempRoot,
-  openWorkbench,
   quickOpen,
   runCommand,
-  runSetup,
   screenshot,
-  startCodeServer,
-  useArtifacts,
   waitForProblem,
+  useEditor,
 } from './editor.mjs';
 
 // The first setup on a fresh machine installs ~800 MB; everything after it has
@@ -49,56 +40,13 @@ const WATCHDOG_MS = 5 * 60_000;
 const WORKSPACE_SRC = path.resolve(process.env.GRADLENS_E2E_WORKSPACE ?? path.join(REPO_ROOT, 'examples'));
 
 describe('GradLens in a real editor (code-server)', () => {
-  const cleanup = new Cleanup();
-  let paths;
-  let vsix;
+  const editor = useEditor({ artifacts: 'editor', hooks: { before, after }, workspaceSrc: WORKSPACE_SRC, setupTimeoutMs: SETUP_TIMEOUT_MS, startTimeoutMs: START_TIMEOUT_MS, teardownTimeoutMs: TEARDOWN_TIMEOUT_MS, watchdogMs: WATCHDOG_MS });
   let page;
   let workspace;
-  let watchdog;
 
-  before(
-    () => {
-      // Checked before the slow setup so a missing package fails in a second.
-      vsix = findVsix();
-      const started = Date.now();
-      paths = runSetup({ timeoutMs: SETUP_TIMEOUT_MS - 10_000 });
-      log(`setup ready in ${((Date.now() - started) / 1000).toFixed(1)} s; vsix ${vsix}`);
-    },
-    { timeout: SETUP_TIMEOUT_MS },
-  );
-
-  before(
-    async () => {
-      watchdog = setTimeout(async () => {
-        log(`watchdog: still running after ${WATCHDOG_MS / 1000} s past setup; tearing down`);
-        await cleanup.run();
-        process.exit(1);
-      }, WATCHDOG_MS);
-      watchdog.unref();
-
-      useArtifacts('editor');
-      const tempRoot = makeTempRoot(cleanup);
-      workspace = copyWorkspace(WORKSPACE_SRC, tempRoot);
-      const server = await startCodeServer({ paths, vsix, tempRoot, cleanup });
-      ({ page } = await launchBrowser({ paths, tempRoot, cleanup }));
-      try {
-        await openWorkbench(page, server.url, workspace);
-      } catch (err) {
-        await screenshot(page, 'failed-open-workbench');
-        throw err;
-      }
-    },
-    { timeout: START_TIMEOUT_MS },
-  );
-
-  after(
-    async () => {
-      clearTimeout(watchdog);
-      const errors = await cleanup.run();
-      if (errors.length) log(`${errors.length} cleanup step(s) failed; see above`);
-    },
-    { timeout: TEARDOWN_TIMEOUT_MS },
-  );
+  before(() => {
+    ({ page, workspace } = editor);
+  });
 
   it('shows the shape of z1 on hover in two_layer_net.py', { timeout: STEP_TIMEOUT_MS }, async () => {
     const file = 'two_layer_net.py';

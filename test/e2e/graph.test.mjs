@@ -14,24 +14,16 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
-  Cleanup,
   REPO_ROOT,
-  copyWorkspace,
   cursorPosition,
-  findVsix,
   findWebviewFrame,
   findWord,
   goToLine,
-  launchBrowser,
   log,
-  makeTempRoot,
-  openWorkbench,
   quickOpen,
   runCommand,
-  runSetup,
   screenshot,
-  startCodeServer,
-  useArtifacts,
+  useEditor,
 } from './editor.mjs';
 
 const SETUP_TIMEOUT_MS = 20 * 60_000;
@@ -58,58 +50,16 @@ function readNodes(frame) {
 const num = (text) => Number(String(text).replace(/^[=∇]\s*/, ''));
 
 describe('the computation graph panel in a real editor (code-server)', () => {
-  const cleanup = new Cleanup();
-  let paths;
-  let vsix;
+  const editor = useEditor({ artifacts: 'graph', hooks: { before, after }, workspaceSrc: WORKSPACE_SRC, setupTimeoutMs: SETUP_TIMEOUT_MS, startTimeoutMs: START_TIMEOUT_MS, teardownTimeoutMs: TEARDOWN_TIMEOUT_MS, watchdogMs: WATCHDOG_MS });
   let page;
   let workspace;
-  let watchdog;
   let frame;
   let src;
 
-  before(
-    () => {
-      vsix = findVsix();
-      const started = Date.now();
-      paths = runSetup({ timeoutMs: SETUP_TIMEOUT_MS - 10_000 });
-      log(`setup ready in ${((Date.now() - started) / 1000).toFixed(1)} s; vsix ${vsix}`);
-    },
-    { timeout: SETUP_TIMEOUT_MS },
-  );
-
-  before(
-    async () => {
-      watchdog = setTimeout(async () => {
-        log(`watchdog: still running after ${WATCHDOG_MS / 1000} s past setup; tearing down`);
-        await cleanup.run();
-        process.exit(1);
-      }, WATCHDOG_MS);
-      watchdog.unref();
-
-      useArtifacts('graph');
-      const tempRoot = makeTempRoot(cleanup);
-      workspace = copyWorkspace(WORKSPACE_SRC, tempRoot);
-      src = fs.readFileSync(path.join(workspace, FILE), 'utf8');
-      const server = await startCodeServer({ paths, vsix, tempRoot, cleanup });
-      ({ page } = await launchBrowser({ paths, tempRoot, cleanup }));
-      try {
-        await openWorkbench(page, server.url, workspace);
-      } catch (err) {
-        await screenshot(page, 'failed-open-workbench');
-        throw err;
-      }
-    },
-    { timeout: START_TIMEOUT_MS },
-  );
-
-  after(
-    async () => {
-      clearTimeout(watchdog);
-      const errors = await cleanup.run();
-      if (errors.length) log(`${errors.length} cleanup step(s) failed; see above`);
-    },
-    { timeout: TEARDOWN_TIMEOUT_MS },
-  );
+  before(() => {
+    ({ page, workspace } = editor);
+    src = fs.readFileSync(path.join(workspace, FILE), 'utf8');
+  });
 
   it('draws lecture_example with its values and gradients', { timeout: STEP_TIMEOUT_MS }, async () => {
     const ret = findWord(src, /^\s*return \(x \+ y\) \* max\(y, z\)/, 'return');
