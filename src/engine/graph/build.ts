@@ -955,6 +955,11 @@ export class GraphBuilder {
 
 const BUILTINS = new Set(["range", "len", "float", "int", "abs", "max", "min", "sum", "print", "isinstance", "enumerate", "zip", "reversed", "list", "tuple", "super"]);
 
+/**
+ * numpy/torch names of the elementwise ops the graph can evaluate. Not library.ts's
+ * table: that one maps names by shape (erf to tanh, say), while here only exact
+ * synonyms are allowed, since the numbers must be right.
+ */
 const UNARY: Record<string, string> = {
   exp: "exp",
   log: "log",
