@@ -742,8 +742,9 @@ class Evidence:
 # One unit
 
 class UnitCheck:
-    def __init__(self, module, file, plan, seed, mode):
+    def __init__(self, module, file, plan, seed, mode, values=0):
         self.module, self.file, self.plan = module, file, plan
+        self.values_limit = int(values or 0)
         # numpy generators take seeds in [0, 2**32) for the global one: map any integer there
         self.seed = int(seed or 0) % (2 ** 32)
         self.req_mode = mode
@@ -1275,7 +1276,20 @@ class UnitCheck:
         if failed:
             check["status"] = "fail"
             check["diagnosis"] = self._diagnose(ti, t, g, ev, evidence)
+        if 0 < flat.size <= self.values_limit:
+            check["values"] = self._values(flat, ev)
         return check
+
+    @staticmethod
+    def _values(flat, ev):
+        """Both gradients whole, row-major, for the report's heatmaps: finite differences
+        where measured (None elsewhere: fast and sample modes measure a few elements)."""
+        idx, num, kink = ev.arrays()
+        numeric = [None] * flat.size
+        for i, v in zip(idx.tolist(), num.tolist()):
+            numeric[i] = v
+        return {"numeric": numeric, "analytic": flat.tolist(),
+                "kinks": sorted(int(i) for i in idx[kink].tolist())}
 
     def _diagnose(self, ti, t, g, ev, evidence):
         dn = t.grad_name
@@ -1442,8 +1456,13 @@ class UnitCheck:
         res["message"] = "\n".join(lines + self.notes)
 
 
-def check_units(loader, file, plans, seed=0, mode=None, on_unit=None):
-    """Checks every plan of one file; `on_unit(index, phase, payload)` reports progress."""
+# The most elements of one gradient a `check` request may ask to see whole.
+MAX_VALUES = 65536
+
+
+def check_units(loader, file, plans, seed=0, mode=None, on_unit=None, values=0):
+    """Checks every plan of one file; `on_unit(index, phase, payload)` reports progress;
+    `values` > 0 adds both gradients of arrays with at most that many elements."""
     file = os.path.abspath(file)
     results = []
     try:
@@ -1451,7 +1470,7 @@ def check_units(loader, file, plans, seed=0, mode=None, on_unit=None):
         for i, plan in enumerate(plans):
             if on_unit:
                 on_unit(i, "start", plan)
-            unit = UnitCheck(module, file, plan, seed, mode).run()
+            unit = UnitCheck(module, file, plan, seed, mode, values).run()
             results.append(unit)
             if on_unit:
                 on_unit(i, "result", unit)
@@ -1581,7 +1600,10 @@ def handle_check(loader, req, channel=None):
                               "name": payload.get("name")})
             else:
                 channel.send({"id": rid, "type": "unit-result", "index": i, "unit": payload})
-    units = check_units(loader, file, plans, req.get("seed") or 0, req.get("mode"), on_unit)
+    values = req.get("values")
+    values = values if isinstance(values, int) and not isinstance(values, bool) and values > 0 else 0
+    units = check_units(loader, file, plans, req.get("seed") or 0, req.get("mode"), on_unit,
+                        min(values, MAX_VALUES))
     return {"id": rid, "type": "result", "units": units}
 
 

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { discoverUnits, gradientLine } from "../engine/check/units.js";
 import { pytestFor } from "../engine/check/pytest.js";
+import { gradientDiff, type GradientPair } from "../engine/check/arrays.js";
 import { CheckSession, CheckSetupError, type CheckResult } from "../runner/check.js";
 import { harnessPath } from "../runner/worker.js";
 
@@ -14,12 +15,17 @@ import { harnessPath } from "../runner/worker.js";
 interface Check {
   wrt: string;
   role: string;
+  shape: number[];
   status: string;
   maxRelError?: number | null;
   kinks?: number;
   worst?: { index: number[]; analytic: number; numeric: number };
   diagnosis?: { code: string; detail: string };
+  values?: GradientPair & { kinks: number[] };
 }
+
+/** Gradients up to this size come back whole, for the report's heatmaps and the Test Explorer's diff. */
+const VALUES_MAX_ELEMENTS = 4096;
 
 export function registerChecks(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   const controller = vscode.tests.createTestController("gradlens", "GradLens gradient checks");
@@ -112,19 +118,30 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
       run.started(i);
     }
     const texts = new Map(vscode.workspace.textDocuments.filter((d) => byFile.has(d.uri.fsPath)).map((d) => [d.uri.fsPath, d.getText()]));
+    let cancelling: vscode.Disposable | undefined;
     try {
       const s = await getSession();
+      cancelling = token.onCancellationRequested(() => s.cancel());
       const config = vscode.workspace.getConfiguration("gradlens");
+      const finished = new Set<vscode.TestItem>();
       await s.run(
         [...byFile.keys()],
-        { units: new Set(chosen.map((i) => i.id)), texts, timeoutSeconds: config.get<number>("check.timeoutSeconds") ?? 10, cancelled: () => token.isCancellationRequested },
+        { units: new Set(chosen.map((i) => i.id)), texts, timeoutSeconds: config.get<number>("check.timeoutSeconds") ?? 10, values: VALUES_MAX_ELEMENTS },
         (r) => {
           const item = chosen.find((i) => i.id === `${r.file}#${r.name}`);
+          if (item) finished.add(item);
+          if (token.isCancellationRequested && r.status === "error" && r.message === "cancelled") {
+            // Not a verdict on the code: skipped, and no result kept.
+            if (item) run.skipped(item);
+            return;
+          }
           results.set(`${r.file}#${r.name}`, r);
           lensChanged.fire();
           if (item) report(run, item, r);
         },
       );
+      for (const i of chosen) if (!finished.has(i)) run.skipped(i);
+      if (token.isCancellationRequested) log.info("checks cancelled");
       publishDiagnostics();
     } catch (e) {
       const message = e instanceof CheckSetupError ? e.message : `the checks stopped: ${(e as Error).message}`;
@@ -134,6 +151,7 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
         if (c) void vscode.commands.executeCommand("workbench.action.openSettings", "gradlens.python.path");
       });
     } finally {
+      cancelling?.dispose();
       run.end();
     }
   };
@@ -296,8 +314,11 @@ function messageOf(c: Check, r: CheckResult, location?: vscode.Location): vscode
   if (typeof c.maxRelError === "number") lines.push(`Relative error ${c.maxRelError.toExponential(2)}.`);
   const tol = (r as unknown as { tolerance?: { atol: number; rtol: number; eps: number } }).tolerance;
   if (tol) lines.push(`Tolerance: atol ${tol.atol}, rtol ${tol.rtol}, eps ${tol.eps}.`);
-  const m = new vscode.TestMessage(lines.join("\n"));
-  if (c.worst) {
+  // Small arrays whole, so the diff view shows every element that differs; else the worst one.
+  const diff = gradientDiff(c.values, c.shape);
+  if (diff) lines.push("The diff: expected is finite differences, actual is your backward.");
+  const m = diff ? vscode.TestMessage.diff(lines.join("\n"), diff.numeric, diff.analytic) : new vscode.TestMessage(lines.join("\n"));
+  if (!diff && c.worst) {
     m.expectedOutput = `finite differences: ${c.worst.numeric}`;
     m.actualOutput = `your backward: ${c.worst.analytic}`;
   }

@@ -35,8 +35,8 @@ export interface CheckOptions {
   only?: string;
   harness: string;
   onLog?: (text: string) => void;
-  /** stop early (the editor's cancel button) */
-  cancelled?: () => boolean;
+  /** send each gradient whole when it has at most this many elements (the report's heatmaps) */
+  values?: number;
   /** only these units, as `file#name` */
   units?: Set<string>;
   /** unsaved editor contents by file, to discover units in what the user sees */
@@ -69,6 +69,7 @@ export class CheckSession {
   private worker: PythonWorker | undefined;
   private hello: Hello | undefined;
   private executable: string | undefined;
+  private cancelRequested = false;
 
   constructor(private readonly options: Pick<CheckOptions, "python" | "harness" | "onLog">) {}
 
@@ -88,7 +89,14 @@ export class CheckSession {
     }
   }
 
+  /** Stops the run in progress: the unit being checked is interrupted, the rest are not started. */
+  cancel(): void {
+    this.cancelRequested = true;
+    this.worker?.interrupt();
+  }
+
   async run(files: string[], options: Omit<CheckOptions, "python" | "harness">, onUnit?: (r: CheckResult) => void): Promise<CheckReport> {
+    this.cancelRequested = false;
     await this.ensure();
     const units: CheckResult[] = [];
     const timeout = (options.timeoutSeconds ?? 10) * 1000;
@@ -106,7 +114,7 @@ export class CheckSession {
       for (const unit of discoverUnits(text)) {
         if (options.only && unit.plan.name !== options.only) continue;
         if (options.units && !options.units.has(`${file}#${unit.plan.name}`)) continue;
-        if (options.cancelled?.()) break;
+        if (this.cancelRequested) break;
         const base = { name: unit.plan.name, kind: unit.plan.kind, file, line: unit.plan.line, checks: [] };
         if (unit.plan.skip) {
           add({ ...base, status: "skipped", message: "skipped by its # gradcheck: directive" });
@@ -141,9 +149,10 @@ export async function runChecks(files: string[], options: CheckOptions): Promise
   }
 }
 
-async function runUnit(worker: PythonWorker, file: string, plan: UnitPlan, options: Pick<CheckOptions, "seed" | "mode">, timeout: number): Promise<CheckResult> {
+async function runUnit(worker: PythonWorker, file: string, plan: UnitPlan, options: Pick<CheckOptions, "seed" | "mode" | "values">, timeout: number): Promise<CheckResult> {
   try {
-    const reply = await worker.request<{ units: CheckResult[] }>({ type: "check", file, units: [plan], seed: options.seed ?? 0, mode: options.mode ?? null }, timeout);
+    const request = { type: "check", file, units: [plan], seed: options.seed ?? 0, mode: options.mode ?? null, ...(options.values ? { values: options.values } : {}) };
+    const reply = await worker.request<{ units: CheckResult[] }>(request, timeout);
     const r = reply.units?.[0];
     if (!r) return { name: plan.name, kind: plan.kind, file, line: plan.line, status: "error", message: "the harness returned no result", checks: [] };
     return { ...r, file };

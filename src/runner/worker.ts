@@ -152,6 +152,15 @@ export class PythonWorker {
     });
   }
 
+  /**
+   * Cancels the request in flight: the harness answers it at once with its unfinished
+   * units "cancelled" and stays up, modules loaded. Idle, it would end on SIGINT, so
+   * nothing is sent then.
+   */
+  interrupt(): void {
+    if (this.alive && this.pending.size) this.proc.kill("SIGINT");
+  }
+
   stop(): void {
     // Dead from now on, even before the exit event: the next unit gets a new worker.
     this.exited ??= "was stopped";

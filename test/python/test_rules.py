@@ -2,6 +2,8 @@
 float32, how evaluations are counted, and the modes."""
 import math
 
+import pytest
+
 import gradlens_harness as gh
 from conftest import by_wrt, check, check_one, diag, fixture, plan
 
@@ -167,3 +169,16 @@ def test_float32_exact_inputs_are_not_mistaken_for_float32_code():
     u = check_one("float32.py", plan("triple", inputs={"x": "np.linspace(0, 1, 9)"}))
     assert u["status"] == "pass", u["message"]
     assert "float32" not in u["message"]
+
+
+def test_values_mark_the_kinks_and_leave_unmeasured_elements_empty():
+    (u,) = gh.check_units(gh.Loader(), fixture("kinks.py"), [plan("relu", inputs={"x": AT_ZERO})],
+                          values=100)
+    v = by_wrt(u)["x"]["values"]
+    assert v["kinks"] == [1, 3]  # the two zeros of AT_ZERO, row-major
+    # relu's backward is zero where x <= 0 whatever the upstream gradient is
+    assert [v["analytic"][i] == 0 for i in range(6)] == [True, True, False, True, False, True]
+    assert v["numeric"][2] == pytest.approx(v["analytic"][2])
+    (u,) = gh.check_units(gh.Loader(), fixture("kinks.py"), [plan("relu", inputs={"x": AT_ZERO})],
+                          mode="fast", values=100)
+    assert None in by_wrt(u)["x"]["values"]["numeric"]

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from conftest import HARNESS, Worker, fixture, line_of, plan
@@ -195,3 +196,26 @@ def test_oneshot_check_prints_only_json(tmp_path):
     assert out["units"][0]["status"] == "pass"
     assert out["units"][0]["checks"][0]["mode"] == "fast"
     assert b"forward says hello" in proc.stderr
+
+
+def test_values_asked_for_come_whole_for_the_report_heatmaps(worker):
+    r = worker.check(fixture("buggy.py"), plan("square_affine", inputs={
+        "x": "randn(4, 3)", "w": "randn(3, 3)", "b": "randn(3)"}), values=12)
+    checks = {c["wrt"]: c for c in r["units"][0]["checks"]}
+    w = checks["w"]
+    assert w["status"] == "fail" and len(w["values"]["numeric"]) == 9
+    numeric = np.array(w["values"]["numeric"]).reshape(3, 3)
+    analytic = np.array(w["values"]["analytic"]).reshape(3, 3)
+    # the bug is a transpose, so the two whole arrays tell it apart and match its worst element
+    assert not np.allclose(numeric, analytic) and np.allclose(numeric, analytic.T, rtol=1e-5)
+    i, j = w["worst"]["index"]
+    assert (analytic[i, j], numeric[i, j]) == pytest.approx((w["worst"]["analytic"], w["worst"]["numeric"]))
+    assert all("values" in c for c in checks.values())
+
+
+def test_values_are_left_out_unless_asked_for_or_over_the_limit(worker):
+    affine = plan("tall_affine", inputs={"x": "randn(4, 3)", "w": "randn(3, 5)", "b": "randn(5)"})
+    r = worker.check(fixture("buggy.py"), affine)
+    assert not any("values" in c for c in r["units"][0]["checks"])
+    r = worker.check(fixture("buggy.py"), affine, values=12)
+    assert sorted(c["wrt"] for c in r["units"][0]["checks"] if "values" in c) == ["b", "x"]

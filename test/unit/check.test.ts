@@ -50,3 +50,25 @@ test("--only, a missing interpreter, and bad usage", () => {
   assert.equal(check("examples/gates.py", "--mode", "slow").code, 2);
   assert.equal(check("no/such/folder").code, 2);
 });
+
+test("cancelling stops the unit in progress at once; the worker answers and stays up", async () => {
+  const { CheckSession } = await import("../../src/runner/check.ts");
+  const { harnessPath } = await import("../../src/runner/worker.ts");
+  const session = new CheckSession({ harness: harnessPath("dist") });
+  try {
+    const file = "test/fixtures/check/hostile.py";
+    assert.equal((await session.run([file], { only: "square" })).units[0].status, "pass"); // a warm worker
+    const started = Date.now();
+    const spinning = session.run([file], { only: "spin", timeoutSeconds: 60 });
+    setTimeout(() => session.cancel(), 1000);
+    const cancelled = await spinning;
+    // The harness itself answered (a killed worker would say "timed out" or "exited").
+    assert.equal(cancelled.units[0].status, "error");
+    assert.equal(cancelled.units[0].message, "cancelled");
+    assert.ok(Date.now() - started < 30_000, "cancel did not wait for the 60 s timeout");
+    const next = await session.run([file], { only: "square", timeoutSeconds: 20 });
+    assert.equal(next.units[0].status, "pass", next.units[0].message);
+  } finally {
+    session.dispose();
+  }
+});
