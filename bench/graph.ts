@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluateGraph, graphOfFunction } from "../src/engine/graph/index.ts";
 import { Random, Tensor } from "../src/engine/graph/tensor.ts";
+import { simdAvailable } from "../src/engine/graph/simdMatmul.ts";
 import { summariseGraph } from "../src/extension/graphData.ts";
 
 /**
@@ -63,16 +64,16 @@ export function graphFigures(dir: string, emit: (f: Record<string, unknown>) => 
   const inputs: Record<string, Tensor> = { x: rng.randn([64, 64]) };
   for (let i = 0; i < blocks; i++) inputs[`W${i}`] = rng.randn([64, 64]);
   let nodes = 0;
-  for (let i = 0; i < 3; i++) nodes = evaluateGraph(src, "net", { inputs }).nodes.length;
+  for (let i = 0; i < 5; i++) nodes = evaluateGraph(src, "net", { inputs }).nodes.length;
   const ours: number[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
     evaluateGraph(src, "net", { inputs });
     ours.push(performance.now() - t0);
   }
   const script = join(dir, "torch_graph.py");
   writeFileSync(script, TORCH_SCRIPT);
-  const r = spawnSync("/usr/bin/python3", [script, file, String(blocks), "64", "10"], { encoding: "utf8" });
+  const r = spawnSync("/usr/bin/python3", [script, file, String(blocks), "64", "20"], { encoding: "utf8" });
   const torch = r.status === 0 ? (JSON.parse(r.stdout.trim().split("\n").pop()!) as { median_ms: number; torch: string; threads: number }) : null;
   const median = quantile(ours, 0.5);
   emit({
@@ -80,6 +81,7 @@ export function graphFigures(dir: string, emit: (f: Record<string, unknown>) => 
     nodes,
     gradlens_median_ms: round(median),
     torch_median_ms: torch ? round(torch.median_ms) : null,
+    matmul: simdAvailable() ? "WebAssembly SIMD" : "JavaScript (no WebAssembly SIMD here)",
     torch: torch ? `${torch.torch}, ${torch.threads} thread` : `not measured: ${r.stderr.trim().split("\n").pop() ?? "no /usr/bin/python3 with torch"}`,
     ratio: torch ? round(median / torch.median_ms) : null,
     target_ratio: 2,

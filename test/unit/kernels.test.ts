@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { OPS } from "../../src/engine/shapes/ops.ts";
 import { KERNELS, type KernelParams } from "../../src/engine/graph/kernels.ts";
-import { Random, Tensor, binary, indexPlan, matmul } from "../../src/engine/graph/tensor.ts";
+import { Random, Tensor, binary, indexPlan, matmul, matmulTransposed, matmulTransposedA } from "../../src/engine/graph/tensor.ts";
+import { simdAvailable } from "../../src/engine/graph/simdMatmul.ts";
 
 /**
  * Every op's vector-Jacobian product against centred finite differences in float64:
@@ -115,6 +116,40 @@ test("every kernel belongs to an op of the op table, and has a local formula", (
     const xs = [randn(2, 2), randn(2, 2), randn(2, 2)];
     assert.match(k.local(["x", "y", "z"], "o", 0, xs), /\\/);
   }
+});
+
+test("large products (WebAssembly SIMD, padded to its blocks) agree with the textbook sum", () => {
+  assert.ok(simdAvailable(), "Node has WebAssembly SIMD, so these sizes run on it");
+  const textbook = (a: Tensor, b: Tensor, m: number, k: number, n: number, batch: number) => {
+    const out = new Float64Array(batch * m * n);
+    for (let p = 0; p < batch; p++)
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let l = 0; l < k; l++) s += a.data[p * m * k + i * k + l] * b.data[p * k * n + l * n + j];
+          out[p * m * n + i * n + j] = s;
+        }
+    return out;
+  };
+  const close = (got: Float64Array, want: Float64Array, label: string) => {
+    assert.equal(got.length, want.length, label);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-12 * (1 + Math.abs(want[i])), `${label}: element ${i}: ${got[i]} ≠ ${want[i]}`);
+  };
+  for (const [m, k, n, batch] of [[16, 16, 16, 1], [13, 17, 11, 1], [64, 64, 64, 1], [1, 64, 64, 1], [64, 64, 1, 1], [5, 300, 7, 1], [9, 20, 10, 3], [3, 4, 5, 2]]) {
+    const a = rng.randn(batch > 1 ? [batch, m, k] : [m, k]);
+    const b = rng.randn(batch > 1 ? [batch, k, n] : [k, n]);
+    const want = textbook(a, b, m, k, n, batch);
+    close(matmul(a, b).data, want, `${m}×${k} @ ${k}×${n} (batch ${batch})`);
+    // a @ bᵀ given bᵀ: the VJP's form
+    const bt = new Tensor(batch > 1 ? [batch, n, k] : [n, k], new Float64Array(b.size));
+    for (let p = 0; p < batch; p++) for (let l = 0; l < k; l++) for (let j = 0; j < n; j++) bt.data[p * n * k + j * k + l] = b.data[p * k * n + l * n + j];
+    close(matmulTransposed(a, bt).data, want, `${m}×${k} @ (${n}×${k})ᵀ (batch ${batch})`);
+    // aᵀ @ b given aᵀ: the VJP's other form
+    const at = new Tensor(batch > 1 ? [batch, k, m] : [k, m], new Float64Array(a.size));
+    for (let p = 0; p < batch; p++) for (let i = 0; i < m; i++) for (let l = 0; l < k; l++) at.data[p * k * m + l * m + i] = a.data[p * m * k + i * k + l];
+    close(matmulTransposedA(at, b).data, want, `(${k}×${m})ᵀ @ ${k}×${n} (batch ${batch})`);
+  }
+  check("matmul", [randn(16, 24), randn(24, 20)], {}, " on SIMD");
 });
 
 test("matmul and broadcasting agree with hand-computed numbers", () => {

@@ -48,7 +48,8 @@ export function functionsIn(text: string): FunctionInfo[] {
 const DEFAULT_SEED = 0;
 
 export function graphOfFunction(text: string, qualifiedName: string, options: GraphOptions = {}): ComputationGraph {
-  const { nodes, graph } = evaluateGraph(text, qualifiedName, options);
+  const { nodes, graph, inputs } = evaluateGraph(text, qualifiedName, options);
+  for (const [name, v] of inputs) graph.inputs[name] = typeof v === "number" ? v : v.toNested();
   toJson(nodes, graph);
   return graph;
 }
@@ -57,7 +58,7 @@ export function graphOfFunction(text: string, qualifiedName: string, options: Gr
  * Builds and differentiates the graph, keeping the values as tensors (what the
  * benchmark times); `graphOfFunction` adds the JSON.
  */
-export function evaluateGraph(text: string, qualifiedName: string, options: GraphOptions = {}): { nodes: GNode[]; graph: ComputationGraph } {
+export function evaluateGraph(text: string, qualifiedName: string, options: GraphOptions = {}): { nodes: GNode[]; graph: ComputationGraph; inputs: [string, Tensor | number][] } {
   const module = parseModule(text);
   const seed = options.seed ?? DEFAULT_SEED;
   const rng = new Random(seed);
@@ -68,11 +69,13 @@ export function evaluateGraph(text: string, qualifiedName: string, options: Grap
   const graph: ComputationGraph = { function: qualifiedName, output: "", nodes: [], edges: [], inputs: {}, inputSource: "random", seed, notes: [] };
   if (!def || (clsName && !cls)) {
     graph.stoppedAt = { line: 1, message: `there is no function ${qualifiedName} in this file` };
-    return { nodes: [], graph };
+    return { nodes: [], graph, inputs: [] };
   }
   const sizes = def ? symbolSizes(module, def, cls) : new Map<string, Dim>();
   const directive = directiveAbove(module, (cls ?? def).from) ?? (cls ? directiveAbove(module, def.from) : undefined);
   let result: GVal | undefined;
+  // The inputs used, in the parameters' order, for the panel's form (made JSON only there).
+  const inputs: [string, Tensor | number][] = [];
   try {
     const env = new Map<string, GVal>();
     let params = def.params;
@@ -104,8 +107,8 @@ export function evaluateGraph(text: string, qualifiedName: string, options: Grap
       if (v.kind === "node") {
         v.node.label = p.name;
         v.node.name = p.name;
-        graph.inputs[p.name] = v.node.value.toNested();
-      } else if (v.kind === "num") graph.inputs[p.name] = v.value;
+        inputs.push([p.name, v.node.value]);
+      } else if (v.kind === "num") inputs.push([p.name, v.value]);
       env.set(p.name, v);
     }
     graph.inputSource = source;
@@ -119,7 +122,7 @@ export function evaluateGraph(text: string, qualifiedName: string, options: Grap
   if (output) backprop(builder.nodes, output, graph);
   graph.output = output?.id ?? "";
   graph.notes.push(...builder.notes);
-  return { nodes: builder.nodes, graph };
+  return { nodes: builder.nodes, graph, inputs };
 }
 
 /**

@@ -9,13 +9,13 @@ import {
   inversePermutation,
   matmul,
   matmulTransposed,
+  matmulTransposedA,
   normAxis,
   permute,
   reduce,
   scatterAdd,
   splitSizes,
   sumTo,
-  swapLast,
   type Reduction,
 } from "./tensor.js";
 
@@ -209,7 +209,7 @@ export const KERNELS: Readonly<Record<string, Kernel>> = {
   },
   matmul: {
     forward: ([a, b]) => matmul(a, b),
-    vjp: (g, [a, b]) => {
+    vjp: (g, [a, b], _o, _p, needs) => {
       // Promote 1-D operands as matmul does, take the matrix VJPs, then undo the promotion.
       const A = a.rank === 1 ? a.reshape([1, a.shape[0]]) : a;
       const B = b.rank === 1 ? b.reshape([b.shape[0], 1]) : b;
@@ -217,9 +217,9 @@ export const KERNELS: Readonly<Record<string, Kernel>> = {
       if (a.rank === 1 && b.rank === 1) G = g.reshape([1, 1]);
       else if (a.rank === 1) G = g.reshape([...g.shape.slice(0, -1), 1, g.shape[g.rank - 1]]);
       else if (b.rank === 1) G = g.reshape([...g.shape, 1]);
-      const gA = sumTo(matmulTransposed(G, B), A.shape);
-      const gB = sumTo(matmul(swapLast(A), G), B.shape);
-      return [gA.reshape(a.shape), gB.reshape(b.shape)];
+      const gA = needs?.[0] === false ? null : sumTo(matmulTransposed(G, B), A.shape).reshape(a.shape);
+      const gB = needs?.[1] === false ? null : sumTo(matmulTransposedA(A, G), B.shape).reshape(b.shape);
+      return [gA, gB];
     },
     local: ([a, b], o, i, inputs) => {
       const [A, B] = inputs;

@@ -1,9 +1,11 @@
 import type { Nested } from "./types.js";
+import { simdMatmul } from "./simdMatmul.js";
 
 /**
  * GradLens's own n-d arrays: float64, row-major, over a Float64Array. Small and
  * exact, for evaluating a user's forward pass and its backward pass inside the
- * editor. Views are not shared: every op returns a new contiguous tensor.
+ * editor. A tensor is never changed once made, so a reshape shares its data; every
+ * other op returns a new contiguous tensor.
  */
 export class Tensor {
   readonly size: number;
@@ -82,9 +84,10 @@ export class Tensor {
     return new Tensor([...this.shape], out);
   }
 
+  /** The same elements in another shape; they share `data` (tensors are never changed once made). */
   reshape(shape: readonly number[]): Tensor {
     if (sizeOf(shape) !== this.size) throw new Error(`cannot reshape ${formatDims(this.shape)} to ${formatDims(shape)}`);
-    return new Tensor([...shape], this.data.slice());
+    return new Tensor([...shape], this.data);
   }
 }
 
@@ -299,51 +302,72 @@ export function reduce(t: Tensor, axes: number[] | null, keepdims: boolean, kind
 
 /** numpy's matmul: 1-D operands are promoted and the added axis removed; batch axes broadcast. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  return matmulWith(a, b, false);
+  return matmulWith(a, b, false, false);
 }
 
 /** `a @ bᵀ` for the last two axes of b, without making bᵀ (the VJP's `ḡ Bᵀ`). */
 export function matmulTransposed(a: Tensor, b: Tensor): Tensor {
-  return matmulWith(a, b, true);
+  return matmulWith(a, b, false, true);
 }
 
-function matmulWith(a: Tensor, b: Tensor, bTransposed: boolean): Tensor {
+/** `aᵀ @ b` for the last two axes of a (rank ≥ 2), without making aᵀ (the VJP's `Aᵀ ḡ`). */
+export function matmulTransposedA(a: Tensor, b: Tensor): Tensor {
+  if (a.rank < 2) throw new Error("matmulTransposedA needs a matrix");
+  return matmulWith(a, b, true, false);
+}
+
+function matmulWith(a: Tensor, b: Tensor, aTransposed: boolean, bTransposed: boolean): Tensor {
   if (a.rank === 0 || b.rank === 0) throw new Error("matmul does not take a scalar; use *");
   const A = a.rank === 1 ? a.reshape([1, a.shape[0]]) : a;
   const B = b.rank === 1 ? b.reshape(bTransposed ? [1, b.shape[0]] : [b.shape[0], 1]) : b;
-  const m = A.shape[A.rank - 2];
-  const k = A.shape[A.rank - 1];
+  const m = A.shape[A.rank - (aTransposed ? 1 : 2)];
+  const k = A.shape[A.rank - (aTransposed ? 2 : 1)];
   const k2 = B.shape[B.rank - (bTransposed ? 1 : 2)];
   const n = B.shape[B.rank - (bTransposed ? 2 : 1)];
   if (k !== k2) throw new Error(`cannot matmul ${formatDims(a.shape)} @ ${formatDims(b.shape)}: ${k} ≠ ${k2}`);
   const batch = broadcastShape(A.shape.slice(0, -2), B.shape.slice(0, -2));
   const nb = sizeOf(batch);
-  const Ab = broadcastTo(A, [...batch, m, k]);
+  const Ab = broadcastTo(A, aTransposed ? [...batch, k, m] : [...batch, m, k]);
   const Bb = broadcastTo(B, bTransposed ? [...batch, n, k] : [...batch, k, n]);
   const out = new Float64Array(nb * m * n);
-  const bt = bTransposed ? Bb.data : scratch(nb * k * n);
-  if (!bTransposed) {
-    for (let p = 0; p < nb; p++) {
-      const bo = p * k * n;
-      for (let l = 0; l < k; l++) for (let j = 0; j < n; j++) bt[bo + j * k + l] = Bb.data[bo + l * n + j];
+  for (let p = 0; p < nb; p++) {
+    const ao = p * m * k;
+    const bo = p * k * n;
+    if (simdMatmul(Ab.data, ao, aTransposed, Bb.data, bo, bTransposed, out, p * m * n, m, k, n)) continue;
+    // The JavaScript kernel takes a as it is and b transposed.
+    let ad = Ab.data;
+    let aAt = ao;
+    if (aTransposed) {
+      ad = scratch(0, m * k);
+      aAt = 0;
+      for (let l = 0; l < k; l++) for (let i = 0; i < m; i++) ad[i * k + l] = Ab.data[ao + l * m + i];
     }
+    let bt = Bb.data;
+    let btAt = bo;
+    if (!bTransposed) {
+      bt = scratch(1, k * n);
+      btAt = 0;
+      for (let l = 0; l < k; l++) for (let j = 0; j < n; j++) bt[j * k + l] = Bb.data[bo + l * n + j];
+    }
+    matmulKernel(ad, aAt, bt, btAt, out, p * m * n, m, k, n);
   }
-  for (let p = 0; p < nb; p++) matmulKernel(Ab.data, p * m * k, bt, p * k * n, out, p * m * n, m, k, n);
   let shape = [...batch, m, n];
   if (a.rank === 1) shape = [...batch, n];
   if (b.rank === 1) shape = a.rank === 1 ? [...batch] : [...batch, m];
   return new Tensor(shape, out);
 }
 
-let scratchBuffer = new Float64Array(0);
+const scratchBuffers = [new Float64Array(0), new Float64Array(0)];
 
-/** A buffer reused by every matmul for Bᵀ: it never escapes the call. */
-function scratch(size: number): Float64Array {
-  if (scratchBuffer.length < size) scratchBuffer = new Float64Array(Math.max(size, scratchBuffer.length * 2));
-  return scratchBuffer;
+/** Two buffers reused by every product for transposed operands: they never escape the call. */
+function scratch(which: 0 | 1, size: number): Float64Array {
+  const buf = scratchBuffers[which];
+  if (buf.length >= size) return buf;
+  return (scratchBuffers[which] = new Float64Array(Math.max(size, buf.length * 2)));
 }
 
 /**
+ * The JavaScript kernel, for small products and where WebAssembly SIMD is missing.
  * out[m×n] = a[m×k] · btᵀ, with bt the n×k transpose of b. Four rows of a and two of
  * bt at a time, so eight sums stay in registers (measured: 2.3× the plain dot loop).
  */
@@ -407,14 +431,6 @@ function matmulKernel(ad: Float64Array, ao: number, bt: Float64Array, bo: number
       out[oo + i * n + j] = s;
     }
   }
-}
-
-/** Swaps the last two axes (a 1-D array is its own transpose). */
-export function swapLast(t: Tensor): Tensor {
-  if (t.rank < 2) return t;
-  const axes = t.shape.map((_, i) => i);
-  [axes[t.rank - 2], axes[t.rank - 1]] = [axes[t.rank - 1], axes[t.rank - 2]];
-  return permute(t, axes);
 }
 
 export function permute(t: Tensor, axes: readonly number[]): Tensor {
