@@ -31,10 +31,18 @@ function load(): Kernel | null {
 /** Below this many multiply-adds the copies cost more than SIMD saves. */
 const SIMD_MIN_WORK = 4096;
 
-/** Float64 elements of the module's memory, grown to hold at least `size`. */
-function memory(k: Kernel, size: number): Float64Array {
+/** The module's memory as float64s, grown to hold `size` of them; null if it cannot grow that far. */
+function memory(k: Kernel, size: number): Float64Array | null {
   const needed = size * 8 - k.memory.buffer.byteLength;
-  if (needed > 0) k.memory.grow(Math.ceil(needed / 65536));
+  // Addresses are signed 32-bit in the kernel's arithmetic: stay under 2 GiB.
+  if (size * 8 >= 2 ** 31) return null;
+  if (needed > 0) {
+    try {
+      k.memory.grow(Math.ceil(needed / 65536));
+    } catch {
+      return null; // out of memory for the copy: the JavaScript kernel works in place
+    }
+  }
   if (view.buffer !== k.memory.buffer) view = new Float64Array(k.memory.buffer);
   return view;
 }
@@ -59,6 +67,7 @@ export function simdMatmul(
   const bAt = mp * k;
   const outAt = bAt + k * np;
   const w = memory(K, outAt + mp * np);
+  if (!w) return false;
   if (aTransposed) for (let l = 0; l < k; l++) for (let i = 0; i < m; i++) w[aAt + i * k + l] = ad[ao + l * m + i];
   else w.set(ad.subarray(ao, ao + m * k), aAt);
   w.fill(0, aAt + m * k, bAt); // padding rows of A
