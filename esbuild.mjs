@@ -58,7 +58,7 @@ const webview = {
   sourcemap: !production,
   minify: production,
   logLevel: "warning",
-  entryPoints: { main: "src/webview/main.ts", scratchpad: "src/webview/scratchpadEntry.ts", panel: "src/webview/panel.css" },
+  entryPoints: { main: "src/webview/main.ts", scratchpad: "src/webview/scratchpadEntry.ts", panel: "src/webview/panel.css", report: "src/webview/report/main.ts", reportStyle: "src/webview/report/report.css" },
   outdir: "dist/webview",
   plugins: [inlineWorker],
 };

@@ -25,7 +25,7 @@ export const CHROMIUM_ARGS = [
 
 const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.woff2': 'font/woff2', '.map': 'application/json' };
 
-/** Serves / (the panel's page) and /webview/** (dist/webview) on a loopback port. */
+/** Serves / (the graph panel's page), /report (the check report's) and /webview/** (dist/webview) on a loopback port. */
 export async function startServer() {
   if (!fs.existsSync(path.join(WEBVIEW_DIR, 'main.js'))) {
     throw new Error(`${WEBVIEW_DIR}/main.js is missing: run \`npm run build\` first`);
@@ -37,13 +37,17 @@ export async function startServer() {
     const origin = `http://127.0.0.1:${server.address().port}`;
     // ?theme=vscode-light: the body class VS Code sets and that theme's variables.
     const theme = THEMES[url.searchParams.get('theme')] ? url.searchParams.get('theme') : 'vscode-dark';
-    if (url.pathname === '/') {
+    // / is the graph panel's page, /report the gradient-check report's (src/extension/reportPanel.ts).
+    if (url.pathname === '/' || url.pathname === '/report') {
+      const report = url.pathname === '/report';
       const html = panelHtml({
         cspSource: origin,
         nonce: `testnonce${++nonceCount}x${Date.now()}`,
-        scriptUri: `${origin}/webview/main.js`,
-        styleUris: [`${origin}/theme/${theme}.css`, `${origin}/webview/katex/katex.min.css`, `${origin}/webview/panel.css`],
-        title: 'Computation graph',
+        scriptUri: `${origin}/webview/${report ? 'report' : 'main'}.js`,
+        styleUris: report
+          ? [`${origin}/theme/${theme}.css`, `${origin}/webview/reportStyle.css`]
+          : [`${origin}/theme/${theme}.css`, `${origin}/webview/katex/katex.min.css`, `${origin}/webview/panel.css`],
+        title: report ? 'Gradient check report' : 'Computation graph',
       }).replace('<body>', `<body class="${theme}">`);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(html);
@@ -82,10 +86,11 @@ export async function launch() {
 /**
  * A page with the fake editor API: posted messages land in window.__posted, state
  * survives reloads in sessionStorage, content-security-policy violations are kept in
- * window.__csp and long tasks in window.__longTasks.
+ * window.__csp and long tasks in window.__longTasks. `deviceScaleFactor`: the screen's
+ * pixel density (default 1).
  */
-export async function openPanel(browser, url, { width = 1300, height = 800, init } = {}) {
-  const context = await browser.newContext({ viewport: { width, height } });
+export async function openPanel(browser, url, { width = 1300, height = 800, init, deviceScaleFactor } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, ...(deviceScaleFactor ? { deviceScaleFactor } : {}) });
   const page = await context.newPage();
   const consoleLines = [];
   page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
