@@ -1244,6 +1244,10 @@ class UnitCheck:
         if g.shape != t.shape:
             check["status"] = "fail"
             check["diagnosis"] = self._diagnose(ti, t, g, None, evidence)
+            if 0 < g.size <= self.values_limit and 0 < int(np.prod(t.shape)) <= self.values_limit:
+                # Side by side, each in its own shape: a transposed dW is plain to see.
+                check["values"] = self._values(g.reshape(-1), ev, int(np.prod(t.shape)))
+                check["values"]["analyticShape"] = list(g.shape)
             return check
         flat = g.reshape(-1)
         ok, kink, a, num, idx = ev.element_ok(flat)
@@ -1281,11 +1285,11 @@ class UnitCheck:
         return check
 
     @staticmethod
-    def _values(flat, ev):
+    def _values(flat, ev, size=None):
         """Both gradients whole, row-major, for the report's heatmaps: finite differences
         where measured (None elsewhere: fast and sample modes measure a few elements)."""
         idx, num, kink = ev.arrays()
-        numeric = [None] * flat.size
+        numeric = [None] * (flat.size if size is None else size)
         for i, v in zip(idx.tolist(), num.tolist()):
             numeric[i] = v
         return {"numeric": numeric, "analytic": flat.tolist(),

@@ -5,6 +5,8 @@ import { pytestFor } from "../engine/check/pytest.js";
 import { gradientDiff, type GradientPair } from "../engine/check/arrays.js";
 import { CheckSession, CheckSetupError, type CheckResult } from "../runner/check.js";
 import { harnessPath } from "../runner/worker.js";
+import type { ReportCheck, ReportUnit } from "../shared/reportProtocol.js";
+import { CheckReportPanel } from "./reportPanel.js";
 
 /**
  * Gradient checks in the editor: commands, a code lens above each unit, the Test
@@ -34,6 +36,15 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
   const lensChanged = new vscode.EventEmitter<void>();
   let session: CheckSession | undefined;
   let sessionPython: string | undefined;
+  const reportPanel = new CheckReportPanel(context.extensionUri, {
+    recheck: (file, name) => void runUnits(vscode.Uri.file(file), [name]),
+    log,
+  });
+  /** Every result kept, as the report shows them: failures first, then by file and line. */
+  const reportUnits = (): ReportUnit[] =>
+    [...results.values()]
+      .sort((a, b) => Number(b.status === "fail") - Number(a.status === "fail") || a.file.localeCompare(b.file) || a.line - b.line)
+      .map((r) => toReportUnit(r, vscode.workspace.textDocuments.find((d) => d.uri.fsPath === r.file)?.getText()));
 
   const interpreter = async (): Promise<string | undefined> => {
     // The interpreter the Python extension selected, else our setting, else PATH.
@@ -138,6 +149,7 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
           results.set(`${r.file}#${r.name}`, r);
           lensChanged.fire();
           if (item) report(run, item, r);
+          reportPanel.update(reportUnits());
         },
       );
       for (const i of chosen) if (!finished.has(i)) run.skipped(i);
@@ -221,6 +233,18 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "GradLens: checking gradients", cancellable: true }, (_p, token) =>
       run(new vscode.TestRunRequest(include), token),
     );
+    offerReport(include.map((i) => i.id));
+  };
+
+  /** After a check the user asked for: if a gradient is wrong, say which and offer the report (unless it is open already). */
+  const offerReport = (ids: string[]) => {
+    const failed = ids.map((id) => results.get(id)).filter((r): r is CheckResult => r?.status === "fail");
+    if (!failed.length || reportPanel.isOpen) return;
+    const bad = failed.flatMap((r) => (r.checks as unknown as Check[]).filter((c) => c.status === "fail").map((c) => `${r.name} d${c.wrt} ${c.diagnosis?.code ?? "wrong"}`));
+    const text = `GradLens: ${bad.length} gradient${bad.length === 1 ? " is" : "s are"} wrong: ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? ", …" : ""}`;
+    void vscode.window.showWarningMessage(text, "Show Report").then((choice) => {
+      if (choice) reportPanel.show(reportUnits());
+    });
   };
 
   const lenses: vscode.CodeLensProvider = {
@@ -231,6 +255,7 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
         const range = new vscode.Range(u.plan.line - 1, 0, u.plan.line - 1, 0);
         return [
           new vscode.CodeLens(range, { title: lensTitle(r), command: "gradlens.checkUnit", arguments: [doc.uri, u.plan.name] }),
+          ...(r && r.checks.length ? [new vscode.CodeLens(range, { title: "Show report", command: "gradlens.showCheckReport" })] : []),
           new vscode.CodeLens(range, { title: "Copy as pytest", command: "gradlens.copyAsPytest", arguments: [doc.uri, u.plan.name] }),
         ];
       }).flat();
@@ -242,6 +267,14 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
     diagnostics,
     lensChanged,
     { dispose: () => session?.dispose() },
+    reportPanel,
+    vscode.commands.registerCommand("gradlens.showCheckReport", () => {
+      if (!results.size) {
+        void vscode.window.showInformationMessage("GradLens: no gradient has been checked yet. Run GradLens: Check Gradients in File, or ▶ check gradient above a unit.");
+        return;
+      }
+      reportPanel.show(reportUnits());
+    }),
     vscode.languages.registerCodeLensProvider({ language: "python" }, lenses),
     vscode.commands.registerCommand("gradlens.checkUnit", (uri: vscode.Uri, name: string) => runUnits(uri, [name])),
     vscode.commands.registerCommand("gradlens.copyAsPytest", async (uri: vscode.Uri, name: string) => {
@@ -271,6 +304,7 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "GradLens: checking gradients", cancellable: true }, (_p, token) =>
         run(new vscode.TestRunRequest(), token),
       );
+      offerReport([...results.keys()]);
     }),
     // Results stay until the code changes.
     vscode.workspace.onDidChangeTextDocument((e) => {
@@ -285,6 +319,7 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
       if (changed) {
         lensChanged.fire();
         publishDiagnostics();
+        reportPanel.update(reportUnits());
       }
     }),
     vscode.workspace.onDidSaveTextDocument((d) => d.languageId === "python" && refresh(d)),
@@ -324,4 +359,36 @@ function messageOf(c: Check, r: CheckResult, location?: vscode.Location): vscode
   }
   m.location = location;
   return m;
+}
+
+/** A result as the report panel shows it, each failing gradient with the line that computes it. */
+function toReportUnit(r: CheckResult, text: string | undefined): ReportUnit {
+  const plan = text ? discoverUnits(text).find((u) => u.plan.name === r.name)?.plan : undefined;
+  const extra = r as unknown as { tolerance?: ReportUnit["tolerance"]; seconds?: number };
+  return {
+    name: r.name,
+    kind: r.kind,
+    file: r.file,
+    line: Number.isInteger(r.line) && r.line > 0 ? r.line : 0,
+    status: r.status,
+    message: r.message,
+    ...(extra.tolerance ? { tolerance: extra.tolerance } : {}),
+    ...(typeof extra.seconds === "number" ? { seconds: extra.seconds } : {}),
+    checks: (r.checks as unknown as (Check & Partial<ReportCheck>)[]).map((c) => {
+      const line = text && plan ? gradientLine(text, plan, c.wrt) : undefined;
+      return {
+        wrt: c.wrt,
+        role: c.role === "param" ? "param" : "input",
+        shape: c.shape,
+        status: c.status === "pass" || c.status === "fail" ? c.status : "not-checked",
+        maxRelError: c.maxRelError ?? null,
+        worst: c.worst ?? null,
+        diagnosis: c.diagnosis ?? null,
+        ...(c.mode !== undefined ? { mode: c.mode } : {}),
+        ...(c.note ? { note: c.note } : {}),
+        ...(line ? { line } : {}),
+        ...(c.values ? { values: c.values } : {}),
+      };
+    }),
+  };
 }

@@ -18,6 +18,8 @@ import { after, before, describe, it } from 'node:test';
 
 import {
   REPO_ROOT,
+  cursorPosition,
+  findWebviewFrame,
   findWord,
   hoverWord,
   quickOpen,
@@ -94,6 +96,63 @@ describe('GradLens in a real editor (code-server)', () => {
       assert.ok(rows.some((r) => /scaled/.test(r)), `rows: ${JSON.stringify(rows)}`);
     } catch (err) {
       await screenshot(page, 'failed-check-buggy-layers');
+      throw err;
+    }
+  });
+
+  it('shows the failed check of dense as heatmaps in the report panel, and its line link moves the cursor', { timeout: STEP_TIMEOUT_MS }, async () => {
+    // Runs after the check of buggy_layers.py above, whose results the report shows.
+    const W = 'section[data-unit="dense"] details.check[data-wrt="w"]';
+    try {
+      await quickOpen(page, 'buggy_layers.py');
+      await runCommand(page, 'GradLens: Show Gradient Check Report');
+      const frame = await findWebviewFrame(page, `${W} canvas[data-map="difference"]`);
+      await screenshot(page, 'check-report');
+      const summary = await frame.$eval(`${W} > summary`, (e) => e.textContent.replace(/\s+/g, ' ').trim());
+      assert.match(summary, /failed w param \(\d+, \d+\).*transposed/);
+      const maps = await frame.$$eval(`${W} canvas[data-map]`, (cs) => cs.map((c) => c.dataset.map));
+      assert.deepEqual(maps.sort(), ['analytic', 'difference', 'numeric']);
+      // "Computed at line 21": where dw is computed, as the diagnostic says.
+      const link = await frame.$(`${W} .line-link[data-line="21"]`);
+      assert.ok(link, 'a link to the line that computes dw');
+      await link.click();
+      const deadline = Date.now() + 10_000;
+      let at = await cursorPosition(page);
+      while (at?.line !== 21 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        at = await cursorPosition(page);
+      }
+      assert.equal(at?.line, 21);
+    } catch (err) {
+      await screenshot(page, 'failed-check-report');
+      throw err;
+    }
+  });
+
+  it('cancels a check that never ends from its progress notification, long before the timeout', { timeout: STEP_TIMEOUT_MS }, async () => {
+    // A unit whose forward never returns, written into the workspace copy.
+    const file = 'never_ends.py';
+    fs.writeFileSync(
+      path.join(workspace, file),
+      ['# gradcheck: x=randn(3)', 'def spin_forward(x):', '    while True:', '        pass', '', '', 'def spin_backward(dout, cache):', '    return dout', ''].join('\n'),
+    );
+    try {
+      await quickOpen(page, file);
+      await runCommand(page, 'GradLens: Check Gradients in File');
+      const toast = page.locator('.notification-toast', { hasText: 'GradLens: checking gradients' });
+      await toast.waitFor({ state: 'visible', timeout: 15_000 });
+      await screenshot(page, 'check-in-progress');
+      const clicked = Date.now();
+      await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      await toast.waitFor({ state: 'hidden', timeout: 8_000 });
+      // The check timeout is 10 s: ending this early means the unit was interrupted.
+      assert.ok(Date.now() - clicked < 8_000);
+      // A cancelled check is no verdict: the lens still offers to check, no error is kept.
+      const lens = page.locator('.editor-group-container.active .codelens-decoration', { hasText: /check gradient|error/ }).first();
+      await lens.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.match(await lens.innerText(), /▶ check gradient/);
+    } catch (err) {
+      await screenshot(page, 'failed-cancel-check');
       throw err;
     }
   });

@@ -219,3 +219,14 @@ def test_values_are_left_out_unless_asked_for_or_over_the_limit(worker):
     assert not any("values" in c for c in r["units"][0]["checks"])
     r = worker.check(fixture("buggy.py"), affine, values=12)
     assert sorted(c["wrt"] for c in r["units"][0]["checks"] if "values" in c) == ["b", "x"]
+
+
+def test_a_gradient_of_the_wrong_shape_comes_in_its_own_shape(worker):
+    r = worker.check(fixture("buggy.py"), plan("tall_affine", inputs={
+        "x": "randn(4, 3)", "w": "randn(3, 5)", "b": "randn(5)"}), values=15)
+    w = {c["wrt"]: c for c in r["units"][0]["checks"]}["w"]
+    assert w["diagnosis"]["code"] == "transposed"
+    assert w["values"]["analyticShape"] == [5, 3]
+    numeric = np.array(w["values"]["numeric"]).reshape(3, 5)
+    analytic = np.array(w["values"]["analytic"]).reshape(5, 3)
+    assert np.allclose(numeric, analytic.T, rtol=1e-5)

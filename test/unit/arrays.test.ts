@@ -29,3 +29,10 @@ test("nothing to compare: no values, a size that does not match the shape, too m
   const big = Array.from({ length: DIFF_MAX_ELEMENTS + 1 }, () => 1);
   assert.equal(gradientDiff({ numeric: big, analytic: big }, [big.length]), undefined);
 });
+
+test("a backward of the wrong shape prints in its own shape", () => {
+  const d = gradientDiff({ numeric: [1, 2, 3, 4, 5, 6], analytic: [1, 4, 2, 5, 3, 6], analyticShape: [3, 2] }, [2, 3])!;
+  assert.equal(d.numeric, "[1 2 3]\n[4 5 6]");
+  assert.equal(d.analytic, "[1 4]\n[2 5]\n[3 6]");
+  assert.equal(gradientDiff({ numeric: [1, 2], analytic: [1, 2, 3], analyticShape: [2] }, [2]), undefined);
+});

@@ -11,6 +11,8 @@ export const DIFF_MAX_ELEMENTS = 256;
 export interface GradientPair {
   numeric: (number | null)[];
   analytic: (number | null)[];
+  /** the shape of your backward when it is not the input's (a transposed dW) */
+  analyticShape?: number[];
 }
 
 /** Four significant digits: enough to see a factor or a sign, short enough to line up. */
@@ -47,8 +49,11 @@ function layout(values: (number | null)[], shape: number[], width: number): stri
  */
 export function gradientDiff(pair: GradientPair | undefined, shape: number[]): { numeric: string; analytic: string } | undefined {
   if (!pair) return undefined;
+  const analyticShape = pair.analyticShape ?? shape;
   const size = shape.reduce((a, b) => a * b, 1);
-  if (size > DIFF_MAX_ELEMENTS || pair.numeric.length !== size || pair.analytic.length !== size) return undefined;
+  const analyticSize = analyticShape.reduce((a, b) => a * b, 1);
+  if (size > DIFF_MAX_ELEMENTS || analyticSize > DIFF_MAX_ELEMENTS || pair.numeric.length !== size || pair.analytic.length !== analyticSize) return undefined;
   const width = Math.max(...pair.numeric.map((v) => element(v).length), ...pair.analytic.map((v) => element(v).length));
-  return { numeric: layout(pair.numeric, shape, width), analytic: layout(pair.analytic, shape, width) };
+  // A backward of another shape is printed in its own: a transposed dW reads as one.
+  return { numeric: layout(pair.numeric, shape, width), analytic: layout(pair.analytic, analyticShape, width) };
 }
