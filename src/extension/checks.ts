@@ -160,7 +160,10 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
       for (const i of chosen) run.errored(i, new vscode.TestMessage(message));
       log.error(message);
       void vscode.window.showErrorMessage(`GradLens: ${message}`, "Choose Interpreter").then((c) => {
-        if (c) void vscode.commands.executeCommand("workbench.action.openSettings", "gradlens.python.path");
+        if (!c) return;
+        // The Python extension's picker when it is installed (GradLens follows its choice), else our setting.
+        if (vscode.extensions.getExtension("ms-python.python")) void vscode.commands.executeCommand("python.setInterpreter");
+        else void vscode.commands.executeCommand("workbench.action.openSettings", "gradlens.python.path");
       });
     } finally {
       cancelling?.dispose();
