@@ -46,14 +46,23 @@ export interface ReportCheck {
   note?: string;
   /** 1-based line computing this gradient, when known */
   line?: number;
-  /** both gradients whole, for arrays of at most MAX_VALUES elements; absent when the user's gradient has the wrong shape */
+  /**
+   * both gradients whole, for arrays of at most REPORT_LIMITS.values elements each;
+   * a backward of the wrong shape comes in its own shape (`analyticShape`)
+   */
   values?: {
     /** row-major, length prod(shape); null: not measured (sample/fast modes) or not finite */
     numeric: (number | null)[];
-    /** your backward, row-major; null: not finite */
+    /** your backward, row-major, length prod(analyticShape ?? shape); null: not finite */
     analytic: (number | null)[];
-    /** flat indices where finite differences straddle a kink (excluded from the verdict) */
+    /** flat indices into `numeric` where finite differences straddle a kink (excluded from the verdict) */
     kinks: number[];
+    /**
+     * the shape of your backward, present when it is not the input's (a transposed dW of
+     * a non-square W): the two are then drawn side by side, each in its own shape, and
+     * not compared element by element
+     */
+    analyticShape?: number[];
   };
 }
 
@@ -191,12 +200,25 @@ function checkProblem(c: unknown, budget: { values: number }): string | null {
   if (c.values !== undefined) {
     const v = c.values;
     if (!isRecord(v)) return ".values: not an object";
-    const n = (c.shape as number[]).reduce((a, b) => a * b, 1);
+    const shape = c.shape as number[];
+    const n = shape.reduce((a, b) => a * b, 1);
     if (n > REPORT_LIMITS.values) return `.values: present for ${n} elements, at most ${REPORT_LIMITS.values}`;
+    // Your backward in its own shape when that is not the input's; else in the input's.
+    let analyticShape = shape;
+    let analyticOf = "shape";
+    if (v.analyticShape !== undefined) {
+      if (!isShape(v.analyticShape)) return `.values.analyticShape: not a list of at most ${REPORT_LIMITS.dims} whole numbers ≥ 0`;
+      analyticShape = v.analyticShape;
+      analyticOf = "analyticShape";
+      const m = analyticShape.reduce((a, b) => a * b, 1);
+      if (m > REPORT_LIMITS.values) return `.values.analyticShape: (${analyticShape.join(", ")}) of ${m} elements, at most ${REPORT_LIMITS.values}`;
+    }
+    const lengths = { numeric: [n, "shape", shape], analytic: [analyticShape.reduce((a, b) => a * b, 1), analyticOf, analyticShape] } as const;
     for (const key of ["numeric", "analytic"] as const) {
       const a = v[key];
+      const [want, of, s] = lengths[key];
       if (!Array.isArray(a)) return `.values.${key}: not an array`;
-      if (a.length !== n) return `.values.${key}: ${a.length} elements for shape (${(c.shape as number[]).join(", ")}) of ${n}`;
+      if (a.length !== want) return `.values.${key}: ${a.length} elements for ${of} (${s.join(", ")}) of ${want}`;
       budget.values -= a.length;
       if (budget.values < 0) return `.values.${key}: the report holds more than ${REPORT_LIMITS.reportValues} numbers`;
       for (let i = 0; i < a.length; i++) if (!isFiniteOrNull(a[i])) return `.values.${key}[${i}]: not a finite number or null`;

@@ -5,12 +5,13 @@ import {
   findUnit,
   isReportHostMessage,
   isReportPanelMessage,
+  normaliseUnits,
   reportHostProblem,
   type ReportCheck,
   type ReportUnit,
 } from "../../src/shared/reportProtocol.ts";
 import { ColourMap, contrast, paletteFor, parseColour, type RGB } from "../../src/webview/report/colours.ts";
-import { cellSize, difference, fmtErr, fmtNum, gridOf, ravel, unravel } from "../../src/webview/report/format.ts";
+import { cellSize, difference, fmtErr, fmtNum, gridOf, ravel, sameShape, unravel } from "../../src/webview/report/format.ts";
 
 // The check report's protocol, both directions: what each side accepts from the other
 // (src/shared/reportProtocol.ts); what the extension's CheckReportPanel does with the
@@ -55,6 +56,18 @@ function unit(over: Partial<ReportUnit> = {}): ReportUnit {
 
 const reportOf = (...units: unknown[]) => ({ type: "report", units });
 
+/** The 3 × 4 finite differences of check(), and your backward the transpose of them, in its own shape (4, 3). */
+function transposedValues(): NonNullable<ReportCheck["values"]> {
+  const numeric = check().values!.numeric;
+  const analytic: number[] = [];
+  for (let c = 0; c < 4; c++) for (let r = 0; r < 3; r++) analytic.push(numeric[r * 4 + c] as number);
+  return { numeric, analytic, kinks: [3], analyticShape: [4, 3] };
+}
+
+/** A failing check whose backward has another shape than the input's: the harness gives no worst element nor error. */
+const wrongShape = (values: unknown, over: Partial<ReportCheck> = {}) =>
+  reportOf(unit({ checks: [check({ worst: null, maxRelError: null, values: values as ReportCheck["values"], ...over })] }));
+
 test("the webview accepts reports that fit the protocol", () => {
   const good: unknown[] = [
     reportOf(unit()),
@@ -73,6 +86,16 @@ test("the webview accepts reports that fit the protocol", () => {
     // the largest arrays that come with values
     reportOf(unit({ checks: [check({ shape: [64, 64], values: { numeric: new Array(4096).fill(0.5), analytic: new Array(4096).fill(-0.5), kinks: [4095] } })] })),
     reportOf(unit({ checks: [check({ diagnosis: { code: "scaled", detail: "by N", factor: 0.25 } })] })),
+    // your backward in its own shape: (4, 3) beside the input's (3, 4); others, of other sizes
+    wrongShape(transposedValues()),
+    wrongShape({ ...transposedValues(), analyticShape: [12] }),
+    wrongShape({ ...transposedValues(), analytic: [1, 2, 3], analyticShape: [3] }),
+    wrongShape({ ...transposedValues(), analytic: new Array(24).fill(0.5), analyticShape: [2, 3, 4] }),
+    wrongShape({ ...transposedValues(), analytic: [7], analyticShape: [] }),
+    wrongShape({ ...transposedValues(), analytic: [], analyticShape: [0, 3] }),
+    wrongShape({ numeric: [1, 2, 3], analytic: new Array(4096).fill(1), kinks: [], analyticShape: [64, 64] }, { shape: [3] }),
+    // the same shape as the input's, said: as without it
+    wrongShape({ ...check().values!, analyticShape: [3, 4] }),
     // fields the webview does not read are let through (the harness's evaluations, kinks counts)
     reportOf({ ...unit(), directive: "# gradcheck: x=randn(4)", checks: [{ ...check(), evaluations: 24 }] }),
     { type: "error", message: "GradLens could not show this report" },
@@ -141,6 +164,27 @@ test("the webview rejects malformed reports, and says where", () => {
       /values: present for 4097 elements, at most 4096/,
     ],
     [reportOf(unit({ checks: [check({ shape: [2, 2], values: { numeric: new Array(5000).fill(0), analytic: [0, 0, 0, 0], kinks: [] } })] })), /values\.numeric: 5000 elements/],
+    // your backward in its own shape: a shape, its length that shape's, the finite differences still the input's
+    [wrongShape({ ...transposedValues(), analyticShape: [4, -3] }), /values\.analyticShape: not a list of at most 32 whole numbers/],
+    [wrongShape({ ...transposedValues(), analyticShape: [4, 2.5] }), /values\.analyticShape: not a list/],
+    [wrongShape({ ...transposedValues(), analyticShape: "4x3" }), /values\.analyticShape: not a list/],
+    [wrongShape({ ...transposedValues(), analyticShape: null }), /values\.analyticShape: not a list/],
+    [wrongShape({ ...transposedValues(), analyticShape: new Array(33).fill(1) }), /values\.analyticShape: not a list of at most 32/],
+    [wrongShape({ ...transposedValues(), analyticShape: [4, 4] }), /values\.analytic: 12 elements for analyticShape \(4, 4\) of 16/],
+    [wrongShape({ ...transposedValues(), analytic: transposedValues().analytic.slice(1) }), /values\.analytic: 11 elements for analyticShape \(4, 3\) of 12/],
+    [wrongShape({ ...transposedValues(), analytic: [...transposedValues().analytic, 0] }), /values\.analytic: 13 elements for analyticShape \(4, 3\) of 12/],
+    [wrongShape({ ...transposedValues(), analyticShape: [] }), /values\.analytic: 12 elements for analyticShape \(\) of 1/],
+    [wrongShape({ ...transposedValues(), numeric: transposedValues().analytic.slice(0, 9) }), /values\.numeric: 9 elements for shape \(3, 4\) of 12/],
+    // numeric in your backward's shape (and its length) is not the input's
+    [wrongShape({ ...transposedValues(), numeric: new Array(16).fill(0), analytic: new Array(16).fill(0), analyticShape: [4, 4] }), /values\.numeric: 16 elements for shape \(3, 4\) of 12/],
+    [
+      wrongShape({ ...transposedValues(), analytic: new Array(4097).fill(0), analyticShape: [4097] }),
+      /values\.analyticShape: \(4097\) of 4097 elements, at most 4096/,
+    ],
+    [wrongShape({ ...transposedValues(), analytic: [], analyticShape: [1e9, 1e9] }), /values\.analyticShape: .* at most 4096/],
+    [wrongShape({ ...transposedValues(), analytic: transposedValues().analytic.map((x, i) => (i === 7 ? NaN : x)) }), /values\.analytic\[7\]/],
+    // kinks are indices into the finite differences, whatever your backward's size
+    [wrongShape({ ...transposedValues(), kinks: [12], analytic: new Array(16).fill(0), analyticShape: [4, 4] }), /values\.kinks\[0\]: not a flat index below 12/],
     [reportOf(...new Array(REPORT_LIMITS.units + 1).fill(unit({ checks: [] }))), /at most 5000/],
   ];
   for (const [m, why] of bad) {
@@ -155,6 +199,20 @@ test("a report's values are bounded as a whole", () => {
   const units = Array.from({ length: 123 }, (_, i) => unit({ name: `u${i}`, checks: [big, big] }));
   assert.match(reportHostProblem(reportOf(...units)) ?? "", /^units\[122\]\.checks\[0\]\.values\.numeric: the report holds more than 2000000 numbers/);
   assert.equal(reportHostProblem(reportOf(...units.slice(0, 122))), null);
+});
+
+test("NaN and ±Inf become null, and your backward keeps its own shape", () => {
+  const v = transposedValues();
+  const [u] = normaliseUnits([unit({ checks: [check({ worst: null, maxRelError: Infinity, values: { ...v, analytic: v.analytic.map((x, i) => (i === 9 ? NaN : x)) } })] })]);
+  const values = u.checks[0].values!;
+  assert.deepEqual(values.analyticShape, [4, 3]);
+  assert.equal(values.analytic[9], null);
+  assert.equal(values.analytic.length, 12);
+  assert.deepEqual(values.kinks, [3]);
+  assert.equal(u.checks[0].maxRelError, null);
+  assert.equal(reportHostProblem(reportOf(u)), null);
+  // Without it, none is added.
+  assert.equal("analyticShape" in normaliseUnits([unit()])[0].checks[0].values!, false);
 });
 
 test("the validators never throw, whatever they are given", () => {
@@ -237,6 +295,13 @@ test("arrays are laid out as grids: 0-d 1×1, vectors a row, N-D leading axes st
   assert.equal(cellSize({ rows: 64, cols: 64 }, 300), 4);
   assert.equal(cellSize({ rows: 3, cols: 4 }, 300), 32);
   assert.equal(cellSize({ rows: 1, cols: 1 }, 0), 3);
+  // a backward in another shape is drawn apart: (4, 3) is not (3, 4), nor (12,) nor (3, 4, 1)
+  assert.equal(sameShape([3, 4], [3, 4]), true);
+  assert.equal(sameShape([], []), true);
+  assert.equal(sameShape([4, 3], [3, 4]), false);
+  assert.equal(sameShape([12], [3, 4]), false);
+  assert.equal(sameShape([3, 4, 1], [3, 4]), false);
+  assert.deepEqual(gridOf([4, 3]), { rows: 4, cols: 3, n: 12, note: null });
 });
 
 test("numbers read as people expect", () => {

@@ -11,11 +11,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { launch, openPanel, posted, send, startServer } from './harness.mjs';
-import { ACTIVATIONS, LAYERS, bigReport, report } from './reports.mjs';
+import { ACTIVATIONS, LAYERS, NUMERIC_W, bigReport, linearUnit, report, transposedUnit } from './reports.mjs';
 
 const W = 'section[data-unit="Linear"] details.check[data-wrt="W"]';
 const B = 'section[data-unit="Linear"] details.check[data-wrt="b"]';
 const RELU_X = 'section[data-unit="relu"] details.check[data-wrt="x"]';
+const DENSE_W = 'section[data-unit="Dense"] details.check[data-wrt="w"]';
 
 /**
  * The colour of cell (r, c) of one map, read back from its canvas: at its centre, or
@@ -277,6 +278,128 @@ describe('check report webview', () => {
     assert.match(r.flags, /not measured/);
     await page.hover(canvas, { position: await cellPosition(page, canvas, 0, 2) });
     assert.match((await readout(page, RELU_X)).flags, /on a kink/);
+    await assertClean(panel);
+  });
+
+  it('draws a backward of the wrong shape in its own shape beside the finite differences, with no difference, and reads each out at its own index', async (t) => {
+    const panel = await freshPanel(t);
+    const { page } = panel;
+    await send(page, { type: 'report', units: [transposedUnit(), linearUnit()] });
+    await page.waitForSelector(`${DENSE_W} canvas[data-map="analytic"][data-cell]`);
+    assert.equal(await page.$eval(DENSE_W, (d) => d.open), true);
+
+    // Two maps, no difference, and a sentence saying why.
+    assert.deepEqual(await page.$$eval(`${DENSE_W} canvas.heatmap`, (cs) => cs.map((c) => c.dataset.map)), ['numeric', 'analytic']);
+    assert.equal(await page.$$eval(`${DENSE_W} canvas[data-map="difference"]`, (cs) => cs.length), 0);
+    assert.equal(await page.$$eval(`${DENSE_W} .scale[data-scale=difference]`, (es) => es.length), 0);
+    assert.equal(await page.$$eval(`${DENSE_W} .no-maps`, (es) => es.length), 0);
+    assert.match(
+      await page.textContent(`${DENSE_W} .shape-mismatch`),
+      /^Your backward has shape \(4, 3\), w has shape \(3, 4\): they are drawn side by side, each in its own shape; there is no element-by-element difference\.$/,
+    );
+    assert.deepEqual(await page.$$eval(`${DENSE_W} figure.map figcaption`, (fs) => fs.map((f) => f.textContent)), ['finite differences (3, 4)', 'your backward (4, 3)']);
+    assert.deepEqual(await page.$$eval(`${DENSE_W} .scale[data-scale=values] .scale-end`, (es) => es.map((e) => e.textContent)), ['-2', '2']);
+    // No worst element from the harness: none outlined, none said.
+    assert.equal(await page.$$eval(`${DENSE_W} .worst, ${DENSE_W} .swatch.worst`, (es) => es.length), 0);
+
+    // Each map in its own shape, cells of one size: 3 × 4 is wide, 4 × 3 tall.
+    const sizes = await page.$$eval(`${DENSE_W} canvas.heatmap`, (cs) =>
+      cs.map((c) => ({ rows: c.dataset.rows, cols: c.dataset.cols, shape: c.dataset.shape, cell: Number(c.dataset.cell), pad: Number(c.dataset.pad), w: parseFloat(c.style.width), h: parseFloat(c.style.height) })),
+    );
+    const [num, ana] = sizes;
+    assert.deepEqual([num.rows, num.cols, num.shape, ana.rows, ana.cols, ana.shape], ['3', '4', '3,4', '4', '3', '4,3']);
+    assert.equal(num.cell, ana.cell);
+    assert.ok(num.cell >= 3);
+    assert.deepEqual([num.w, num.h], [4 * num.cell + 2 * num.pad, 3 * num.cell + 2 * num.pad]);
+    assert.deepEqual([ana.w, ana.h], [3 * ana.cell + 2 * ana.pad, 4 * ana.cell + 2 * ana.pad]);
+    assert.ok(num.w > num.h && ana.h > ana.w);
+    // One scale for both: your backward's (r, c) is the finite differences' (c, r), the same value in the same colour.
+    for (const [r, c] of [[0, 0], [1, 0], [3, 0], [2, 1], [3, 2]]) {
+      assert.ok(distance(await cellColour(page, DENSE_W, 'analytic', r, c), await cellColour(page, DENSE_W, 'numeric', c, r)) < 3, `your backward [${r}, ${c}]`);
+    }
+    // …and not the finite differences' (r, c) read again: 1.25 there, 0.25 here.
+    assert.ok(distance(await cellColour(page, DENSE_W, 'analytic', 0, 2), await cellColour(page, DENSE_W, 'numeric', 0, 2)) > 30, '1.25 and 0.25 look alike');
+
+    // Hover: each map's own index and value, no difference.
+    const numeric = `${DENSE_W} canvas[data-map="numeric"]`;
+    const analytic = `${DENSE_W} canvas[data-map="analytic"]`;
+    await page.hover(analytic, { position: await cellPosition(page, analytic, 3, 0) });
+    assert.deepEqual(await readout(page, DENSE_W), { index: '[3, 0]', numeric: null, analytic: String(NUMERIC_W[0][3]), difference: null, flags: null });
+    await page.hover(analytic, { position: await cellPosition(page, analytic, 1, 2) });
+    assert.deepEqual(await readout(page, DENSE_W), { index: '[1, 2]', numeric: null, analytic: String(NUMERIC_W[2][1]), difference: null, flags: null });
+    await page.hover(numeric, { position: await cellPosition(page, numeric, 1, 2) });
+    assert.deepEqual(await readout(page, DENSE_W), { index: '[1, 2]', numeric: String(NUMERIC_W[1][2]), analytic: null, difference: null, flags: null });
+    await page.hover(numeric, { position: await cellPosition(page, numeric, 2, 3) });
+    assert.deepEqual(await readout(page, DENSE_W), { index: '[2, 3]', numeric: '0', analytic: null, difference: null, flags: null });
+    await page.mouse.move(0, 0);
+    assert.match(await page.textContent(`${DENSE_W} .readout`), /Hover a cell/);
+
+    // Keyboard: each map moves in its own grid; your backward has a fourth row, the finite differences a fourth column.
+    await page.focus(analytic);
+    assert.deepEqual(await readout(page, DENSE_W), { index: '[0, 0]', numeric: null, analytic: '2', difference: null, flags: null });
+    for (let k = 0; k < 5; k++) await page.keyboard.press('ArrowDown');
+    assert.deepEqual(await readout(page, DENSE_W), { index: '[3, 0]', numeric: null, analytic: '0.8', difference: null, flags: null });
+    await page.keyboard.press('End');
+    assert.deepEqual(await readout(page, DENSE_W), { index: '[3, 2]', numeric: null, analytic: String(NUMERIC_W[2][3]), difference: null, flags: null });
+    // The cursor is drawn in your backward's map only.
+    const focus = await page.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-focusBorder').trim());
+    const focusRgb = [1, 3, 5].map((k) => parseInt(focus.slice(k, k + 2), 16));
+    const edge = await cellColour(page, DENSE_W, 'analytic', 3, 2, { y: 0, dy: -3 });
+    assert.deepEqual(edge, focusRgb);
+    const focusPixels = (map) =>
+      page.$eval(
+        `${DENSE_W} canvas[data-map="${map}"]`,
+        (cv, rgb) => {
+          const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+          let n = 0;
+          for (let k = 0; k < d.length; k += 4) if (d[k] === rgb[0] && d[k + 1] === rgb[1] && d[k + 2] === rgb[2]) n++;
+          return n;
+        },
+        focusRgb,
+      );
+    assert.ok((await focusPixels('analytic')) > 0);
+    assert.equal(await focusPixels('numeric'), 0, 'a cursor drawn in the finite differences');
+
+    await page.focus(numeric);
+    assert.deepEqual(await readout(page, DENSE_W), { index: '[0, 0]', numeric: '2', analytic: null, difference: null, flags: null });
+    for (let k = 0; k < 5; k++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    assert.deepEqual(await readout(page, DENSE_W), { index: '[2, 3]', numeric: '0', analytic: null, difference: null, flags: null });
+    assert.equal(await focusPixels('analytic'), 0, 'the cursor left your backward');
+    // Back in your backward: where its cursor was.
+    await page.focus(analytic);
+    assert.equal((await readout(page, DENSE_W)).index, '[3, 2]');
+
+    // The numbers, each table in its map's shape.
+    assert.deepEqual(await page.$$eval(`${DENSE_W} table.numbers-table caption`, (cs) => cs.map((c) => c.textContent)), ['finite differences (3, 4)', 'your backward (4, 3)']);
+    const dims = (map) =>
+      page.$eval(`${DENSE_W} table.numbers-table[data-map=${map}]`, (t) => [t.tBodies[0].rows.length, t.tBodies[0].rows[0].cells.length - 1]);
+    assert.deepEqual(await dims('numeric'), [3, 4]);
+    assert.deepEqual(await dims('analytic'), [4, 3]);
+    assert.equal(await page.textContent(`${DENSE_W} table.numbers-table[data-map=analytic] td[data-index="9"]`), '0.8');
+
+    // The other units keep their three maps; a check without numbers still says why.
+    assert.deepEqual(await page.$$eval(`${W} canvas.heatmap`, (cs) => cs.map((c) => c.dataset.map)), ['numeric', 'analytic', 'difference']);
+    assert.match(await page.textContent('section[data-unit="Linear"] details.check[data-wrt="x"] .no-maps'), /wrong shape/);
+    await assertClean(panel);
+  });
+
+  it('draws a backward whose shape is said and is the input’s as before: three maps', async (t) => {
+    const panel = await freshPanel(t);
+    const { page } = panel;
+    const u = linearUnit();
+    u.checks[0].values.analyticShape = [3, 4];
+    await send(page, { type: 'report', units: [u] });
+    await page.waitForSelector(`${W} canvas[data-map="difference"][data-cell]`);
+    assert.deepEqual(await page.$$eval(`${W} canvas.heatmap`, (cs) => cs.map((c) => [c.dataset.map, c.dataset.rows, c.dataset.cols].join())), [
+      'numeric,3,4',
+      'analytic,3,4',
+      'difference,3,4',
+    ]);
+    assert.equal(await page.$$eval(`${W} .shape-mismatch`, (es) => es.length), 0);
+    const canvas = `${W} canvas[data-map="analytic"]`;
+    await page.hover(canvas, { position: await cellPosition(page, canvas, 1, 0) });
+    assert.deepEqual(await readout(page, W), { index: '[1, 0]', numeric: '-2', analytic: '1', difference: '3', flags: 'worst element' });
     await assertClean(panel);
   });
 

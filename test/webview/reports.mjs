@@ -171,3 +171,33 @@ export function bigReport() {
     ],
   };
 }
+
+/**
+ * A backward of the wrong shape, in its own: w is 3 × 4, the user's dw the transpose
+ * of the right one, 4 × 3 (a transposed dW of a non-square W). The harness sends no
+ * worst element nor relative error then.
+ */
+export function transposedUnit() {
+  return {
+    name: 'Dense',
+    kind: 'gate',
+    file: LAYERS,
+    line: 40,
+    status: 'fail',
+    message: 'dw is wrong: transposed.',
+    checks: [
+      {
+        wrt: 'w',
+        role: 'param',
+        shape: [3, 4],
+        status: 'fail',
+        maxRelError: null,
+        worst: null,
+        diagnosis: { code: 'transposed', detail: 'dw has shape (4, 3), the transpose of w’s (3, 4): use x.T @ dout, not dout.T @ x.' },
+        mode: 'full',
+        line: 52,
+        values: { numeric: NUMERIC_W.flat(), analytic: transposedW(), kinks: [], analyticShape: [4, 3] },
+      },
+    ],
+  };
+}

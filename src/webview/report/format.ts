@@ -54,6 +54,11 @@ export function ravel(index: readonly number[], shape: readonly number[]): numbe
   return flat;
 }
 
+/** The same dimensions in the same order. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, k) => d === b[k]);
+}
+
 /** Python's way: `()`, `(3,)`, `(3, 4)`. */
 export function fmtShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;

@@ -13,7 +13,8 @@ import { readTheme, type ThemeColours } from "./theme.js";
 /**
  * The gradient-check report's webview: per unit its verdict, message and tolerance,
  * per checked input and parameter the diagnosis, the worst element and three heatmaps
- * (finite differences, your backward, difference). Every message is checked against
+ * (finite differences, your backward, difference; two, side by side, when your
+ * backward has another shape than the input's). Every message is checked against
  * the protocol first. The panel does not retain its context while hidden: the last
  * report, which sections are open and the scroll position are kept in
  * `vscode.setState`, and the report is drawn from there until the extension sends it
@@ -335,11 +336,17 @@ function renderCheck(u: ReportUnit, c: ReportCheck, id: string): HTMLElement {
   return details;
 }
 
+/**
+ * Why a check has no maps: its array is empty, or its numbers did not come (a
+ * backward of the wrong shape comes with its numbers too, in its own shape, and is
+ * drawn beside the finite differences; only without them is the shape the reason).
+ */
 function noMapsReason(c: ReportCheck, n: number): string {
   if (n === 0) return "An empty array: nothing to draw.";
-  if (c.diagnosis?.code === "wrong-shape") return "No heatmaps: your backward has the wrong shape, so it cannot be laid beside the finite differences.";
   if (c.status === "not-checked") return "No heatmaps: this gradient was not checked.";
   if (n > 4096) return `No heatmaps: ${n.toLocaleString("en")} elements, and the numbers come only for arrays of up to 4,096.`;
+  if (c.diagnosis?.code === "wrong-shape")
+    return "No heatmaps: your backward has the wrong shape, and its numbers did not come with this check (they come when both arrays have 1 to 4,096 elements).";
   return "No heatmaps: the numbers did not come with this check.";
 }
 
