@@ -106,12 +106,16 @@ describe('GradLens in a real editor (code-server)', () => {
     try {
       await quickOpen(page, 'buggy_layers.py');
       await runCommand(page, 'GradLens: Show Gradient Check Report');
-      const frame = await findWebviewFrame(page, `${W} canvas[data-map="difference"]`);
+      const frame = await findWebviewFrame(page, `${W} canvas[data-map="analytic"]`);
       await screenshot(page, 'check-report');
       const summary = await frame.$eval(`${W} > summary`, (e) => e.textContent.replace(/\s+/g, ' ').trim());
-      assert.match(summary, /failed w param \(\d+, \d+\).*transposed/);
-      const maps = await frame.$$eval(`${W} canvas[data-map]`, (cs) => cs.map((c) => c.dataset.map));
-      assert.deepEqual(maps.sort(), ['analytic', 'difference', 'numeric']);
+      assert.match(summary, /failed w input \(3, 4\).*transposed/);
+      // dw came back (4, 3): drawn in its own shape beside the finite differences, no difference map.
+      const maps = await frame.$$eval(`${W} canvas[data-map]`, (cs) => cs.map((c) => `${c.dataset.map} ${c.dataset.shape}`));
+      assert.deepEqual(maps.sort(), ['analytic 4,3', 'numeric 3,4'].sort(), JSON.stringify(maps));
+      // db has the right shape: all three maps.
+      const db = await frame.$$eval('section[data-unit="dense"] details.check[data-wrt="b"] canvas[data-map]', (cs) => cs.map((c) => c.dataset.map));
+      assert.deepEqual(db.sort(), ['analytic', 'difference', 'numeric']);
       // "Computed at line 21": where dw is computed, as the diagnostic says.
       const link = await frame.$(`${W} .line-link[data-line="21"]`);
       assert.ok(link, 'a link to the line that computes dw');
