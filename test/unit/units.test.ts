@@ -102,3 +102,34 @@ test("the line that computes a gradient, for the diagnostic", async () => {
   const [f] = discoverUnits(src.replace("def f_forward(x, w):", "# gradcheck: x=randn(2, 3), w=randn(3, 4)\ndef f_forward(x, w):"));
   assert.equal(gradientLine(src, f.plan, "w"), 7);
 });
+
+test("course-style loss names and functions a directive marks are losses when they return (loss, grad)", () => {
+  const src = [
+    "import numpy as np",
+    "def svm_loss_naive(W, X, y, reg):",
+    "    # W: (D, C), X: (N, D), y: (N,)",
+    "    return 0.0, np.zeros_like(W)",
+    "",
+    "def plot_loss_history(history):",
+    "    return None",
+    "",
+    "def print_loss_summary(a, b):",
+    "    print(a, b)",
+    "",
+    "# gradcheck: scores=randn(7, 5), labels=randint(0, 5, 7)",
+    "def cross_entropy_with_grad(scores, labels):",
+    "    return 0.0, scores",
+    "",
+    "# gradcheck: x=randn(3)",
+    "def helper(x):",
+    "    return x",
+    "",
+  ].join("\n");
+  assert.deepEqual(
+    discoverUnits(src).map((u) => [u.plan.name, u.plan.kind]),
+    [
+      ["svm_loss_naive", "loss"],
+      ["cross_entropy_with_grad", "loss"],
+    ],
+  );
+});

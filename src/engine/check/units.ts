@@ -77,11 +77,26 @@ export function discoverUnits(text: string): DiscoveredUnit[] {
     if (name.endsWith("_forward") && functions.has(name.replace(/_forward$/, "_backward"))) {
       const unit = name.replace(/_forward$/, "");
       out.push(plan(module, def, def, { name: unit, kind: "pair", forward: name, backward: `${unit}_backward` }, def.params.filter((p) => !p.star), def.nameSpan.from));
-    } else if (/_loss(_and_grad)?$/.test(name)) {
+    } else if (/_loss(_and_grad)?$/.test(name) || (isLossVariant(module, name, def) && returnsPair(def))) {
       out.push(plan(module, def, def, { name, kind: "loss", function: name }, def.params.filter((p) => !p.star), def.nameSpan.from));
     }
   }
   return out.sort((a, b) => a.from - b.from);
+}
+
+/**
+ * Beyond contract §2's `*_loss`: the names courses give their versions of one loss
+ * (`svm_loss_naive`, `softmax_loss_vectorized`), and any function a `# gradcheck:`
+ * directive marks. Both only when the function ends by returning a pair, `(loss, grad)`,
+ * so that `plot_loss_history` is never taken for one.
+ */
+function isLossVariant(module: A.Module, name: string, def: A.FunctionDef): boolean {
+  return /_loss_[A-Za-z0-9]+$/.test(name) || directiveAbove(module, def.from) !== undefined;
+}
+
+function returnsPair(def: A.FunctionDef): boolean {
+  const last = def.body[def.body.length - 1];
+  return last?.kind === "return" && last.value?.kind === "tuple" && last.value.elements.length === 2;
 }
 
 function plan(
