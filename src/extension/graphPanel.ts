@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { ComputationGraph, GraphNode } from "../engine/graph/types.js";
 import { isPanelMessage, type HostMessage, type PanelMessage } from "../shared/protocol.js";
 import { functionAt, inputsText, summariseGraph } from "./graphData.js";
 import { functionsIn, graphOfFunction, parseInputAssignments, type FunctionInfo } from "./graphEngine.js";
-import { makeNonce, panelHtml } from "./panelHtml.js";
+import { setPanelPage } from "./webviewPage.js";
 
 /**
  * "GradLens: Show Computation Graph": one panel beside the code, showing the graph of
@@ -155,14 +154,7 @@ class GraphPanelController implements vscode.Disposable {
       },
     );
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "media", "icon.png");
-    const asUri = (...p: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(root, ...p)).toString();
-    panel.webview.html = panelHtml({
-      cspSource: panel.webview.cspSource,
-      nonce: makeNonce((n) => randomBytes(n)),
-      scriptUri: asUri("main.js"),
-      styleUris: [asUri("katex", "katex.min.css"), asUri("panel.css")],
-      title: "Computation graph",
-    });
+    setPanelPage(panel, root, { script: "main.js", styles: [["katex", "katex.min.css"], ["panel.css"]], title: "Computation graph" });
     panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), undefined, this.disposables);
     panel.onDidChangeViewState((e) => {
       // A hidden panel's webview is gone; it says `ready` again when shown, and its

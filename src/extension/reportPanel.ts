@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import {
   findUnit,
@@ -9,7 +8,7 @@ import {
   type ReportPanelMessage,
   type ReportUnit,
 } from "../shared/reportProtocol.js";
-import { makeNonce, panelHtml } from "./panelHtml.js";
+import { setPanelPage } from "./webviewPage.js";
 
 /**
  * The gradient-check report: one panel beside the code (reused), showing for each
@@ -89,14 +88,7 @@ export class CheckReportPanel implements vscode.Disposable {
       },
     );
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "media", "icon.png");
-    const asUri = (...p: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(root, ...p)).toString();
-    panel.webview.html = panelHtml({
-      cspSource: panel.webview.cspSource,
-      nonce: makeNonce((n) => randomBytes(n)),
-      scriptUri: asUri("report.js"),
-      styleUris: [asUri("reportStyle.css")],
-      title: TITLE,
-    });
+    setPanelPage(panel, root, { script: "report.js", styles: [["reportStyle.css"]], title: TITLE });
     this.panelDisposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       panel.onDidChangeViewState((e) => {
