@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { discoverUnits, gradientLine } from "../engine/check/units.js";
+import { discoverUnits, gradientLine, type UnitPlan } from "../engine/check/units.js";
 import { pytestFor } from "../engine/check/pytest.js";
 import { gradientDiff, type GradientPair } from "../engine/check/arrays.js";
 import { CheckSession, CheckSetupError, type CheckResult } from "../runner/check.js";
@@ -41,10 +41,27 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
     log,
   });
   /** Every result kept, as the report shows them: failures first, then by file and line. */
-  const reportUnits = (): ReportUnit[] =>
-    [...results.values()]
+  const reportUnits = (): ReportUnit[] => {
+    const plans = new Map<string, UnitPlan[]>(); // each file read once
+    const unitsOf = (file: string) => {
+      if (!plans.has(file)) {
+        const text = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file)?.getText();
+        plans.set(file, text ? discoverUnits(text).map((u) => u.plan) : []);
+      }
+      return plans.get(file)!;
+    };
+    return [...results.values()]
       .sort((a, b) => Number(b.status === "fail") - Number(a.status === "fail") || a.file.localeCompare(b.file) || a.line - b.line)
-      .map((r) => toReportUnit(r, vscode.workspace.textDocuments.find((d) => d.uri.fsPath === r.file)?.getText()));
+      .map((r) => {
+        const text = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === r.file)?.getText();
+        const plan = unitsOf(r.file).find((p) => p.name === r.name);
+        return toReportUnit(r, text && plan ? (wrt) => gradientLine(text, plan, wrt) : () => undefined);
+      });
+  };
+  /** Keeps an open report in step with the results (nothing is computed while it is closed). */
+  const refreshReport = () => {
+    if (reportPanel.isOpen) reportPanel.update(reportUnits());
+  };
 
   const interpreter = async (): Promise<string | undefined> => {
     // The interpreter the Python extension selected, else our setting, else PATH.
@@ -149,7 +166,7 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
           results.set(`${r.file}#${r.name}`, r);
           lensChanged.fire();
           if (item) report(run, item, r);
-          reportPanel.update(reportUnits());
+          refreshReport();
         },
       );
       for (const i of chosen) if (!finished.has(i)) run.skipped(i);
@@ -322,7 +339,7 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
       if (changed) {
         lensChanged.fire();
         publishDiagnostics();
-        reportPanel.update(reportUnits());
+        refreshReport();
       }
     }),
     vscode.workspace.onDidSaveTextDocument((d) => d.languageId === "python" && refresh(d)),
@@ -364,9 +381,8 @@ function messageOf(c: Check, r: CheckResult, location?: vscode.Location): vscode
   return m;
 }
 
-/** A result as the report panel shows it, each failing gradient with the line that computes it. */
-function toReportUnit(r: CheckResult, text: string | undefined): ReportUnit {
-  const plan = text ? discoverUnits(text).find((u) => u.plan.name === r.name)?.plan : undefined;
+/** A result as the report panel shows it, each gradient with the line that computes it. */
+function toReportUnit(r: CheckResult, lineOf: (wrt: string) => number | undefined): ReportUnit {
   const extra = r as unknown as { tolerance?: ReportUnit["tolerance"]; seconds?: number };
   return {
     name: r.name,
@@ -378,7 +394,7 @@ function toReportUnit(r: CheckResult, text: string | undefined): ReportUnit {
     ...(extra.tolerance ? { tolerance: extra.tolerance } : {}),
     ...(typeof extra.seconds === "number" ? { seconds: extra.seconds } : {}),
     checks: (r.checks as unknown as (Check & Partial<ReportCheck>)[]).map((c) => {
-      const line = text && plan ? gradientLine(text, plan, c.wrt) : undefined;
+      const line = lineOf(c.wrt);
       return {
         wrt: c.wrt,
         role: c.role === "param" ? "param" : "input",
