@@ -390,7 +390,8 @@ function toReportUnit(r: CheckResult, lineOf: (wrt: string) => number | undefine
     file: r.file,
     line: Number.isInteger(r.line) && r.line > 0 ? r.line : 0,
     status: r.status,
-    message: r.message,
+    // The report states the tolerance itself, under the message.
+    message: extra.tolerance ? r.message.split("\n").filter((l) => !/^tolerance atol /.test(l)).join("\n") : r.message,
     ...(extra.tolerance ? { tolerance: extra.tolerance } : {}),
     ...(typeof extra.seconds === "number" ? { seconds: extra.seconds } : {}),
     checks: (r.checks as unknown as (Check & Partial<ReportCheck>)[]).map((c) => {

@@ -167,6 +167,13 @@ describe('check report webview', () => {
     await assertClean(panel);
   });
 
+  it('says how long a quick check took in milliseconds', async (t) => {
+    const { page } = await freshPanel(t);
+    await send(page, { type: 'report', units: [{ ...linearUnit(), seconds: 0.0042 }] });
+    await page.waitForSelector('section[data-unit="Linear"] > .facts');
+    assert.match(await page.textContent('section[data-unit="Linear"] > .facts'), /· 4 ms$/);
+  });
+
   it('draws positive and negative gradients in different colours on one scale, a non-trivial difference, and follows the theme', async (t) => {
     const panel = await reportPanel(t);
     const { page } = panel;

@@ -235,7 +235,7 @@ function renderUnit(u: ReportUnit, index: number): HTMLElement {
   );
   const facts: string[] = [];
   if (u.tolerance) facts.push(`tolerance: atol ${fmtNum(u.tolerance.atol)} · rtol ${fmtNum(u.tolerance.rtol)} · eps ${fmtNum(u.tolerance.eps)}`);
-  if (u.seconds !== undefined) facts.push(`${u.seconds < 10 ? Number(u.seconds.toFixed(2)) : Math.round(u.seconds)} s`);
+  if (u.seconds !== undefined) facts.push(u.seconds < 0.1 ? `${Math.max(1, Math.round(u.seconds * 1000))} ms` : `${u.seconds < 10 ? Number(u.seconds.toFixed(2)) : Math.round(u.seconds)} s`);
   const checks = u.checks.map((c, i) => renderCheck(u, c, `${headingId}-c${i}`));
   return h(
     "section",
