@@ -4,7 +4,7 @@ import type { ComputationGraph, GraphNode } from "../engine/graph/types.js";
 import { isPanelMessage, type HostMessage, type PanelMessage } from "../shared/protocol.js";
 import { functionAt, inputsText, summariseGraph } from "./graphData.js";
 import { functionsIn, graphOfFunction, parseInputAssignments, type FunctionInfo } from "./graphEngine.js";
-import { setPanelPage } from "./webviewPage.js";
+import { preview, setPanelPage } from "./webviewPage.js";
 
 /**
  * "GradLens: Show Computation Graph": one panel beside the code, showing the graph of
@@ -348,14 +348,5 @@ class GraphPanelController implements vscode.Disposable {
     await vscode.workspace.fs.writeFile(uri, bytes);
     this.log.info(`Graph exported to ${uri.toString(true)}`);
     void vscode.window.showInformationMessage(`GradLens: graph saved to ${vscode.workspace.asRelativePath(uri)}.`);
-  }
-}
-
-function preview(m: unknown): string {
-  try {
-    const s = JSON.stringify(m);
-    return s === undefined ? String(m) : s.length > 200 ? `${s.slice(0, 200)}…` : s;
-  } catch {
-    return String(m);
   }
 }

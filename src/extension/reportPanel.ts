@@ -8,7 +8,7 @@ import {
   type ReportPanelMessage,
   type ReportUnit,
 } from "../shared/reportProtocol.js";
-import { setPanelPage } from "./webviewPage.js";
+import { preview, setPanelPage } from "./webviewPage.js";
 
 /**
  * The gradient-check report: one panel beside the code (reused), showing for each
@@ -181,13 +181,4 @@ export class CheckReportPanel implements vscode.Disposable {
 function toUri(file: string): vscode.Uri {
   const isUri = /^[a-zA-Z][\w+.-]+:/.test(file) && !/^[a-zA-Z]:[\\/]/.test(file);
   return isUri ? vscode.Uri.parse(file) : vscode.Uri.file(file);
-}
-
-function preview(m: unknown): string {
-  try {
-    const s = JSON.stringify(m);
-    return s === undefined ? String(m) : s.length > 200 ? `${s.slice(0, 200)}…` : s;
-  } catch {
-    return String(m);
-  }
 }

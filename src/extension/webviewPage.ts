@@ -16,3 +16,13 @@ export function setPanelPage(panel: vscode.WebviewPanel, root: vscode.Uri, page:
     title: page.title,
   });
 }
+
+/** A message from a webview, short enough to log when it does not fit the protocol. */
+export function preview(m: unknown): string {
+  try {
+    const s = JSON.stringify(m);
+    return s === undefined ? String(m) : s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  } catch {
+    return String(m);
+  }
+}
