@@ -197,19 +197,38 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   }
 }
 
+type HumanCheck = { wrt: string; role: string; status: string; maxRelError?: number; kinks?: number; worst?: { index: number[]; analytic: number; numeric: number }; diagnosis?: { code: string; detail: string } };
+
+/** Six significant digits: enough to compare two gradients by eye. */
+const num = (x: number | null | undefined) => (typeof x === "number" ? String(Number(x.toPrecision(6))) : "not a number");
+
 function formatChecks(r: import("../runner/check.js").CheckReport): string {
   const lines: string[] = [];
   const mark = { pass: "✓", fail: "✗", error: "!", "needs-inputs": "?", skipped: "-" } as const;
+  const where = (file: string) => (file.startsWith(process.cwd() + "/") ? file.slice(process.cwd().length + 1) : file);
   for (const u of r.units) {
-    lines.push(`${mark[u.status]} ${u.name} (${u.kind})  ${u.file}:${u.line}  ${u.status}${u.message ? `: ${u.message}` : ""}`);
-    for (const c of u.checks as { wrt: string; role: string; status: string; maxRelError?: number; kinks?: number; worst?: { index: number[]; analytic: number; numeric: number }; diagnosis?: { code: string; detail: string } }[]) {
+    const checks = u.checks as HumanCheck[];
+    const message = u.message.split("\n");
+    let head = message[0] ?? "";
+    let notes = message.slice(1);
+    if (u.status === "fail") {
+      // The message repeats each failing check and then the tolerance; here the checks
+      // are listed below, so the head says how many and the tolerance, once.
+      const tolerance = message.find((l) => l.startsWith("tolerance "));
+      const wrong = checks.filter((c) => c.status === "fail").length;
+      head = `${wrong} of ${checks.length} gradient${checks.length === 1 ? "" : "s"} wrong${tolerance ? ` (${tolerance})` : ""}`;
+      notes = message.filter((l) => l !== tolerance && !checks.some((c) => c.diagnosis && l.endsWith(`${c.diagnosis.code}: ${c.diagnosis.detail}`)));
+    }
+    lines.push(`${mark[u.status]} ${u.name} (${u.kind})  ${where(u.file)}:${u.line}  ${head || u.status}`);
+    for (const c of checks) {
       const err = typeof c.maxRelError === "number" ? `, max rel err ${c.maxRelError.toExponential(1)}` : "";
       lines.push(`    ${c.status === "pass" ? "✓" : c.status === "fail" ? "✗" : "-"} ${c.wrt} (${c.role})${err}${c.kinks ? `, ${c.kinks} kink${c.kinks === 1 ? "" : "s"} left out` : ""}`);
       if (c.status === "fail") {
         if (c.diagnosis) lines.push(`        ${c.diagnosis.code}: ${c.diagnosis.detail}`);
-        if (c.worst) lines.push(`        worst at [${c.worst.index.join(", ")}]: finite differences ${c.worst.numeric}, your backward ${c.worst.analytic}`);
+        if (c.worst) lines.push(`        worst at [${c.worst.index.join(", ")}]: finite differences ${num(c.worst.numeric)}, your backward ${num(c.worst.analytic)}`);
       }
     }
+    for (const n of notes) if (n.trim()) lines.push(`    ${n}`);
   }
   const s = r.summary;
   lines.push(`${s.pass} passed, ${s.fail} failed, ${s.error} errors, ${s["needs-inputs"]} need inputs, ${s.skipped} skipped (${r.python.executable}, Python ${r.python.version}, numpy ${r.python.numpy})`);
