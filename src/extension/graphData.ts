@@ -1,3 +1,4 @@
+import { countElements, nestedShape } from "../engine/graph/nested.js";
 import type { ArraySummary, ComputationGraph, Nested } from "../engine/graph/types.js";
 
 /**
@@ -31,24 +32,6 @@ export function isSummary(v: unknown): v is ArraySummary {
   return !!v && typeof v === "object" && !Array.isArray(v) && (v as ArraySummary).summary === true;
 }
 
-export function countElements(v: Nested): number {
-  if (typeof v === "number") return 1;
-  let n = 0;
-  for (const c of v) n += countElements(c);
-  return n;
-}
-
-export function shapeOf(v: Nested): number[] {
-  const shape: number[] = [];
-  let cur: Nested = v;
-  while (Array.isArray(cur)) {
-    shape.push(cur.length);
-    if (!cur.length) break;
-    cur = cur[0];
-  }
-  return shape;
-}
-
 export function summarise(v: Nested): ArraySummary {
   const flat: number[] = [];
   const walk = (x: Nested) => {
@@ -69,7 +52,7 @@ export function summarise(v: Nested): ArraySummary {
   }
   return {
     summary: true,
-    shape: shapeOf(v),
+    shape: nestedShape(v),
     min: finite ? min : NaN,
     max: finite ? max : NaN,
     mean: finite ? sum / finite : NaN,

@@ -1,3 +1,4 @@
+import { nestedShape } from "../engine/graph/nested.js";
 import type { ArraySummary, Nested } from "../engine/graph/types.js";
 
 /** How numbers, arrays and their summaries read in the panel. No DOM. */
@@ -19,21 +20,11 @@ export function fmt(x: number): string {
   return x.toExponential(2).replace("e+", "e");
 }
 
-/** Python's way: `()`, `(3,)`, `(3, 4)`. */
-export function fmtShape(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-}
+import { formatDims as fmtShape } from "../engine/graph/nested.js";
+export { fmtShape };
 
 export function shapeOf(v: Value): number[] {
-  if (isSummary(v)) return v.shape;
-  const shape: number[] = [];
-  let cur: Nested = v;
-  while (Array.isArray(cur)) {
-    shape.push(cur.length);
-    if (!cur.length) break;
-    cur = cur[0];
-  }
-  return shape;
+  return isSummary(v) ? v.shape : nestedShape(v);
 }
 
 export function isScalar(v: Value): v is number {
@@ -75,8 +66,4 @@ export function brief(v: Value): string {
 }
 
 /** Largest magnitude among the finite numbers, for a heatmap's scale. */
-export function maxAbs(data: readonly number[]): number {
-  let m = 0;
-  for (const x of data) if (Number.isFinite(x) && Math.abs(x) > m) m = Math.abs(x);
-  return m;
-}
+export { maxAbs } from "./report/format.js";

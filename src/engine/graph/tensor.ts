@@ -1,5 +1,8 @@
 import type { Nested } from "./types.js";
+import { formatDims } from "./nested.js";
 import { simdMatmul } from "./simdMatmul.js";
+
+export { formatDims };
 
 /**
  * GradLens's own n-d arrays: float64, row-major, over a Float64Array. Small and
@@ -107,9 +110,6 @@ export function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
-export function formatDims(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-}
 
 export function normAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;

@@ -60,9 +60,8 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** Python's way: `()`, `(3,)`, `(3, 4)`. */
-export function fmtShape(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-}
+import { formatDims as fmtShape } from "../../engine/graph/nested.js";
+export { fmtShape };
 
 /** `[1, 0]`; a 0-d array's one element is `()`, as numpy indexes it. */
 export function fmtIndex(index: readonly number[]): string {
@@ -76,17 +75,8 @@ export function fmtErr(x: number): string {
   return x.toExponential(1).replace("e+", "e");
 }
 
-/** A gradient value: six significant digits, exponent form for the very small and very large. */
-export function fmtNum(x: number | null | undefined): string {
-  if (x === null || x === undefined) return "—";
-  if (Number.isNaN(x)) return "NaN";
-  if (!Number.isFinite(x)) return x > 0 ? "Inf" : "-Inf";
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  if (a >= 1e-4 && a < 1e6) return String(Number(x.toPrecision(6)));
-  const [m, e] = x.toExponential(5).split("e");
-  return `${m.replace(/\.?0+$/, "")}e${e.replace("+", "")}`;
-}
+/** A gradient value: six significant digits (the same as the Test Explorer and the CLI write). */
+export { formatValue as fmtNum } from "../../engine/check/arrays.js";
 
 /** A short number for a scale's end: three significant digits. */
 export function fmtScale(x: number): string {
