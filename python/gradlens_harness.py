@@ -764,7 +764,7 @@ class UnitCheck:
                 "line": self.plan.get("line"), "status": "error", "message": "",
                 "checks": [], "tolerance": {"atol": self.atol, "rtol": self.rtol, "eps": self.eps},
                 "seconds": 0.0, "evaluations": 0, "forwardCalls": 0, "backwardCalls": 0,
-                "seed": self.seed}
+                "seed": self.seed, "notes": []}
 
     # -- entry point
     def run(self):
@@ -1458,6 +1458,7 @@ class UnitCheck:
             res["status"] = "skipped"
             lines.append("nothing to check: no float array input or parameter with a gradient")
         res["message"] = "\n".join(lines + self.notes)
+        res["notes"] = list(self.notes)
 
 
 # The most elements of one gradient a `check` request may ask to see whole.

@@ -4,6 +4,7 @@ import { analyzeShapes } from "../engine/shapes/infer.js";
 import { shapesReport, type ShapesReport } from "../engine/shapes/report.js";
 import { formatShape, formatDim } from "../engine/shapes/dim.js";
 import type { ComputationGraph } from "../engine/graph/types.js";
+import { formatValue } from "../engine/check/arrays.js";
 
 /**
  * `gradlens`: the engine on the command line, for terminals and CI. Exit codes are
@@ -197,27 +198,22 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   }
 }
 
-type HumanCheck = { wrt: string; role: string; status: string; maxRelError?: number; kinks?: number; worst?: { index: number[]; analytic: number; numeric: number }; diagnosis?: { code: string; detail: string } };
-
-/** Six significant digits: enough to compare two gradients by eye. */
-const num = (x: number | null | undefined) => (typeof x === "number" ? String(Number(x.toPrecision(6))) : "not a number");
-
 function formatChecks(r: import("../runner/check.js").CheckReport): string {
   const lines: string[] = [];
   const mark = { pass: "✓", fail: "✗", error: "!", "needs-inputs": "?", skipped: "-" } as const;
   const where = (file: string) => (file.startsWith(process.cwd() + "/") ? file.slice(process.cwd().length + 1) : file);
   for (const u of r.units) {
-    const checks = u.checks as HumanCheck[];
-    const message = u.message.split("\n");
-    let head = message[0] ?? "";
-    let notes = message.slice(1);
+    const checks = u.checks;
+    const [first, ...rest] = u.message.split("\n");
+    let head = first;
+    let notes = rest;
     if (u.status === "fail") {
-      // The message repeats each failing check and then the tolerance; here the checks
-      // are listed below, so the head says how many and the tolerance, once.
-      const tolerance = message.find((l) => l.startsWith("tolerance "));
+      // The message repeats each failing check; here they are listed below, so the
+      // head says how many, with the tolerance, and the notes follow them.
       const wrong = checks.filter((c) => c.status === "fail").length;
-      head = `${wrong} of ${checks.length} gradient${checks.length === 1 ? "" : "s"} wrong${tolerance ? ` (${tolerance})` : ""}`;
-      notes = message.filter((l) => l !== tolerance && !checks.some((c) => c.diagnosis && l.endsWith(`${c.diagnosis.code}: ${c.diagnosis.detail}`)));
+      const tol = u.tolerance ? ` (tolerance atol ${formatValue(u.tolerance.atol)}, rtol ${formatValue(u.tolerance.rtol)}, eps ${formatValue(u.tolerance.eps)})` : "";
+      head = `${wrong} of ${checks.length} gradient${checks.length === 1 ? "" : "s"} wrong${tol}`;
+      notes = u.notes ?? [];
     }
     lines.push(`${mark[u.status]} ${u.name} (${u.kind})  ${where(u.file)}:${u.line}  ${head || u.status}`);
     for (const c of checks) {
@@ -225,7 +221,7 @@ function formatChecks(r: import("../runner/check.js").CheckReport): string {
       lines.push(`    ${c.status === "pass" ? "✓" : c.status === "fail" ? "✗" : "-"} ${c.wrt} (${c.role})${err}${c.kinks ? `, ${c.kinks} kink${c.kinks === 1 ? "" : "s"} left out` : ""}`);
       if (c.status === "fail") {
         if (c.diagnosis) lines.push(`        ${c.diagnosis.code}: ${c.diagnosis.detail}`);
-        if (c.worst) lines.push(`        worst at [${c.worst.index.join(", ")}]: finite differences ${num(c.worst.numeric)}, your backward ${num(c.worst.analytic)}`);
+        if (c.worst) lines.push(`        worst at [${c.worst.index.join(", ")}]: finite differences ${formatValue(c.worst.numeric)}, your backward ${formatValue(c.worst.analytic)}`);
       }
     }
     for (const n of notes) if (n.trim()) lines.push(`    ${n}`);

@@ -2,10 +2,10 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { discoverUnits, gradientLine, type UnitPlan } from "../engine/check/units.js";
 import { pytestFor } from "../engine/check/pytest.js";
-import { gradientDiff, type GradientPair } from "../engine/check/arrays.js";
-import { CheckSession, CheckSetupError, type CheckResult } from "../runner/check.js";
+import { formatValue, gradientDiff } from "../engine/check/arrays.js";
+import { CheckSession, CheckSetupError, type CheckResult, type GradientCheck } from "../runner/check.js";
 import { harnessPath } from "../runner/worker.js";
-import type { ReportCheck, ReportUnit } from "../shared/reportProtocol.js";
+import type { ReportUnit } from "../shared/reportProtocol.js";
 import { CheckReportPanel } from "./reportPanel.js";
 
 /**
@@ -13,18 +13,6 @@ import { CheckReportPanel } from "./reportPanel.js";
  * Explorer (file → unit → each input and parameter) and diagnostics. Checks run the
  * user's code, so only in a trusted workspace and only when asked.
  */
-
-interface Check {
-  wrt: string;
-  role: string;
-  shape: number[];
-  status: string;
-  maxRelError?: number | null;
-  kinks?: number;
-  worst?: { index: number[]; analytic: number; numeric: number };
-  diagnosis?: { code: string; detail: string };
-  values?: GradientPair & { kinks: number[] };
-}
 
 /** Gradients up to this size come back whole, for the report's heatmaps and the Test Explorer's diff. */
 const VALUES_MAX_ELEMENTS = 4096;
@@ -40,23 +28,28 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
     recheck: (file, name) => void runUnits(vscode.Uri.file(file), [name]),
     log,
   });
+  /**
+   * Where each result's gradients are computed, in the open documents: each file is
+   * read once per call, however many of its units have results.
+   */
+  const gradientLines = () => {
+    const byFile = new Map<string, { text: string; plans: UnitPlan[] } | null>();
+    return (r: CheckResult) => (wrt: string): number | undefined => {
+      if (!byFile.has(r.file)) {
+        const text = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === r.file)?.getText();
+        byFile.set(r.file, text === undefined ? null : { text, plans: discoverUnits(text).map((u) => u.plan) });
+      }
+      const doc = byFile.get(r.file);
+      const plan = doc?.plans.find((p) => p.name === r.name);
+      return doc && plan ? gradientLine(doc.text, plan, wrt) : undefined;
+    };
+  };
   /** Every result kept, as the report shows them: failures first, then by file and line. */
   const reportUnits = (): ReportUnit[] => {
-    const plans = new Map<string, UnitPlan[]>(); // each file read once
-    const unitsOf = (file: string) => {
-      if (!plans.has(file)) {
-        const text = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file)?.getText();
-        plans.set(file, text ? discoverUnits(text).map((u) => u.plan) : []);
-      }
-      return plans.get(file)!;
-    };
+    const linesOf = gradientLines();
     return [...results.values()]
       .sort((a, b) => Number(b.status === "fail") - Number(a.status === "fail") || a.file.localeCompare(b.file) || a.line - b.line)
-      .map((r) => {
-        const text = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === r.file)?.getText();
-        const plan = unitsOf(r.file).find((p) => p.name === r.name);
-        return toReportUnit(r, text && plan ? (wrt) => gradientLine(text, plan, wrt) : () => undefined);
-      });
+      .map((r) => toReportUnit(r, linesOf(r)));
   };
   /** Keeps an open report in step with the results (nothing is computed while it is closed). */
   const refreshReport = () => {
@@ -190,14 +183,14 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
 
   const report = (run: vscode.TestRun, item: vscode.TestItem, r: CheckResult) => {
     item.children.replace(
-      (r.checks as unknown as Check[]).map((c) => {
+      r.checks.map((c) => {
         const child = controller.createTestItem(`${item.id}/${c.wrt}`, `${c.wrt} (${c.role})`, item.uri);
         child.range = item.range;
         return child;
       }),
     );
     const location = item.uri && item.range ? new vscode.Location(item.uri, item.range) : undefined;
-    for (const c of r.checks as unknown as Check[]) {
+    for (const c of r.checks) {
       const child = item.children.get(`${item.id}/${c.wrt}`)!;
       if (c.status === "pass") run.passed(child);
       else if (c.status === "fail") run.failed(child, messageOf(c, r, location));
@@ -216,15 +209,14 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
 
   const publishDiagnostics = () => {
     const byUri = new Map<string, vscode.Diagnostic[]>();
+    const linesOf = gradientLines();
     for (const r of results.values()) {
       const list = byUri.get(r.file) ?? [];
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === r.file);
-      const text = doc?.getText();
-      const unit = text ? discoverUnits(text).find((u) => u.plan.name === r.name) : undefined;
-      for (const c of r.checks as unknown as Check[]) {
+      const lineOf = linesOf(r);
+      for (const c of r.checks) {
         if (c.status !== "fail") continue;
         // On the line that computes that gradient, where the fix goes; else on the unit.
-        const line = (text && unit ? gradientLine(text, unit.plan, c.wrt) : undefined) ?? r.line;
+        const line = lineOf(c.wrt) ?? r.line;
         const d = new vscode.Diagnostic(new vscode.Range(line - 1, 0, line - 1, 200), `${r.name}: the gradient of ${c.wrt} is wrong${c.diagnosis ? ` (${c.diagnosis.code}): ${c.diagnosis.detail}` : ""}`, vscode.DiagnosticSeverity.Error);
         d.source = "GradLens check";
         list.push(d);
@@ -260,7 +252,7 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
   const offerReport = (ids: string[]) => {
     const failed = ids.map((id) => results.get(id)).filter((r): r is CheckResult => r?.status === "fail");
     if (!failed.length || reportPanel.isOpen) return;
-    const bad = failed.flatMap((r) => (r.checks as unknown as Check[]).filter((c) => c.status === "fail").map((c) => `${r.name} d${c.wrt} ${c.diagnosis?.code ?? "wrong"}`));
+    const bad = failed.flatMap((r) => r.checks.filter((c) => c.status === "fail").map((c) => `${r.name} d${c.wrt} ${c.diagnosis?.code ?? "wrong"}`));
     const text = `GradLens: ${bad.length} gradient${bad.length === 1 ? " is" : "s are"} wrong: ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? ", …" : ""}`;
     void vscode.window.showWarningMessage(text, "Show Report").then((choice) => {
       if (choice) reportPanel.show(reportUnits());
@@ -350,7 +342,7 @@ export function registerChecks(context: vscode.ExtensionContext, log: vscode.Log
 
 function lensTitle(r: CheckResult | undefined): string {
   if (!r) return "▶ check gradient";
-  const checks = r.checks as unknown as Check[];
+  const checks = r.checks;
   if (r.status === "pass") {
     const worst = Math.max(...checks.map((c) => c.maxRelError ?? 0));
     return `✓ ${checks.length} gradient${checks.length === 1 ? "" : "s"}, max rel err ${worst.toExponential(0)}`;
@@ -362,20 +354,20 @@ function lensTitle(r: CheckResult | undefined): string {
   return r.status === "needs-inputs" ? "? add a # gradcheck: directive" : `! ${r.status}: ${r.message.slice(0, 60)}`;
 }
 
-function messageOf(c: Check, r: CheckResult, location?: vscode.Location): vscode.TestMessage {
+function messageOf(c: GradientCheck, r: CheckResult, location?: vscode.Location): vscode.TestMessage {
   const lines = [`${r.name}: the gradient of ${c.wrt} does not match finite differences.`];
   if (c.diagnosis) lines.push(`${c.diagnosis.code}: ${c.diagnosis.detail}`);
-  if (c.worst) lines.push(`Worst element [${c.worst.index.join(", ")}]: finite differences ${c.worst.numeric}, your backward ${c.worst.analytic}.`);
+  if (c.worst) lines.push(`Worst element [${c.worst.index.join(", ")}]: finite differences ${formatValue(c.worst.numeric)}, your backward ${formatValue(c.worst.analytic)}.`);
   if (typeof c.maxRelError === "number") lines.push(`Relative error ${c.maxRelError.toExponential(2)}.`);
-  const tol = (r as unknown as { tolerance?: { atol: number; rtol: number; eps: number } }).tolerance;
-  if (tol) lines.push(`Tolerance: atol ${tol.atol}, rtol ${tol.rtol}, eps ${tol.eps}.`);
+  const tol = r.tolerance;
+  if (tol) lines.push(`Tolerance: atol ${formatValue(tol.atol)}, rtol ${formatValue(tol.rtol)}, eps ${formatValue(tol.eps)}.`);
   // Small arrays whole, so the diff view shows every element that differs; else the worst one.
   const diff = gradientDiff(c.values, c.shape);
   if (diff) lines.push("The diff: expected is finite differences, actual is your backward.");
   const m = diff ? vscode.TestMessage.diff(lines.join("\n"), diff.numeric, diff.analytic) : new vscode.TestMessage(lines.join("\n"));
   if (!diff && c.worst) {
-    m.expectedOutput = `finite differences: ${c.worst.numeric}`;
-    m.actualOutput = `your backward: ${c.worst.analytic}`;
+    m.expectedOutput = `finite differences: ${formatValue(c.worst.numeric)}`;
+    m.actualOutput = `your backward: ${formatValue(c.worst.analytic)}`;
   }
   m.location = location;
   return m;
@@ -383,27 +375,27 @@ function messageOf(c: Check, r: CheckResult, location?: vscode.Location): vscode
 
 /** A result as the report panel shows it, each gradient with the line that computes it. */
 function toReportUnit(r: CheckResult, lineOf: (wrt: string) => number | undefined): ReportUnit {
-  const extra = r as unknown as { tolerance?: ReportUnit["tolerance"]; seconds?: number };
   return {
     name: r.name,
     kind: r.kind,
     file: r.file,
     line: Number.isInteger(r.line) && r.line > 0 ? r.line : 0,
     status: r.status,
-    // The report states the tolerance itself, under the message.
-    message: extra.tolerance ? r.message.split("\n").filter((l) => !/^tolerance atol /.test(l)).join("\n") : r.message,
-    ...(extra.tolerance ? { tolerance: extra.tolerance } : {}),
-    ...(typeof extra.seconds === "number" ? { seconds: extra.seconds } : {}),
-    checks: (r.checks as unknown as (Check & Partial<ReportCheck>)[]).map((c) => {
+    // A failure's message repeats each failing check and the tolerance, which the
+    // report shows in their own places: only the notes are left to say.
+    message: r.status === "fail" && r.notes ? r.notes.join("\n") : r.message,
+    ...(r.tolerance ? { tolerance: r.tolerance } : {}),
+    ...(typeof r.seconds === "number" ? { seconds: r.seconds } : {}),
+    checks: r.checks.map((c) => {
       const line = lineOf(c.wrt);
       return {
         wrt: c.wrt,
-        role: c.role === "param" ? "param" : "input",
+        role: c.role,
         shape: c.shape,
-        status: c.status === "pass" || c.status === "fail" ? c.status : "not-checked",
-        maxRelError: c.maxRelError ?? null,
-        worst: c.worst ?? null,
-        diagnosis: c.diagnosis ?? null,
+        status: c.status,
+        maxRelError: c.maxRelError,
+        worst: c.worst,
+        diagnosis: c.diagnosis,
         ...(c.mode !== undefined ? { mode: c.mode } : {}),
         ...(c.note ? { note: c.note } : {}),
         ...(line ? { line } : {}),

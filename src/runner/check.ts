@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { GradientPair } from "../engine/check/arrays.js";
 import { discoverUnits, type UnitPlan } from "../engine/check/units.js";
 import { PythonWorker, WorkerError, findPython, type Hello } from "./worker.js";
 
@@ -9,6 +10,23 @@ import { PythonWorker, WorkerError, findPython, type Hello } from "./worker.js";
  * only itself; the worker is restarted and the rest go on.
  */
 
+/** One input's or parameter's gradient in a unit's result (contract §4, with the harness's additions). */
+export interface GradientCheck {
+  wrt: string;
+  role: "input" | "param";
+  shape: number[];
+  status: "pass" | "fail" | "not-checked";
+  maxRelError: number | null;
+  kinks: number;
+  worst: { index: number[]; analytic: number | null; numeric: number | null } | null;
+  diagnosis: { code: string; detail: string; factor?: number } | null;
+  mode?: string | null;
+  /** why it was not checked */
+  note?: string;
+  /** both gradients whole, when asked for and small (python/PROTOCOL.md) */
+  values?: GradientPair & { kinks: number[] };
+}
+
 export interface CheckResult {
   name: string;
   kind: string;
@@ -16,7 +34,11 @@ export interface CheckResult {
   line: number;
   status: "pass" | "fail" | "error" | "needs-inputs" | "skipped";
   message: string;
-  checks: Record<string, unknown>[];
+  checks: GradientCheck[];
+  tolerance?: { atol: number; rtol: number; eps: number };
+  seconds?: number;
+  /** the message's notes alone (float32, inputs changed in place, ...) */
+  notes?: string[];
   /** the directive to add, for needs-inputs */
   directive?: string;
 }

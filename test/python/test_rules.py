@@ -81,6 +81,8 @@ def test_float32_output_is_flagged_and_its_checks_fail_as_mismatch():
     assert u["status"] == "fail"
     assert "computes in float32; the check needs float64: forward returns its output in " \
            "float32" in u["message"]
+    # the notes alone too, for shells that list the checks themselves
+    assert u["notes"] == [n for n in u["message"].split("\n") if n.startswith("computes in float32")]
     for c in u["checks"]:
         if c["status"] == "fail":
             assert c["diagnosis"]["code"] == "mismatch"

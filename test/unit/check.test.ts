@@ -77,7 +77,7 @@ test("the terminal report lists each wrong gradient once, with its diagnosis and
   const r = check("examples/buggy_layers.py");
   assert.equal(r.code, 1);
   const lines = r.stdout.split("\n");
-  assert.equal(lines[0], "✗ dense (pair)  examples/buggy_layers.py:8  2 of 3 gradients wrong (tolerance atol 1e-05, rtol 0.001, eps 1e-06)");
+  assert.equal(lines[0], "✗ dense (pair)  examples/buggy_layers.py:8  2 of 3 gradients wrong (tolerance atol 1e-5, rtol 0.001, eps 1e-6)");
   assert.equal(r.stdout.match(/sign-flipped/g)?.length, 1, r.stdout);
   assert.match(r.stdout, /^ {8}worst at \[0\]: finite differences -?\d\.\d{5}, your backward -?\d\.\d{5}$/m);
   assert.match(lines.at(-2)!, /^0 passed, 2 failed, 0 errors/);

@@ -57,3 +57,15 @@ export function gradientDiff(pair: GradientPair | undefined, shape: number[]): {
   // A backward of another shape is printed in its own: a transposed dW reads as one.
   return { numeric: layout(pair.numeric, shape, width), analytic: layout(pair.analytic, analyticShape, width) };
 }
+
+/** A gradient's value for people: six significant digits, exponent form for the very small and very large. */
+export function formatValue(x: number | null | undefined): string {
+  if (x === null || x === undefined) return "—";
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Inf" : "-Inf";
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e6) return String(Number(x.toPrecision(6)));
+  const [m, e] = x.toExponential(5).split("e");
+  return `${m.replace(/\.?0+$/, "")}e${e.replace("+", "")}`;
+}
