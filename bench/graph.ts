@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluateGraph, graphOfFunction } from "../src/engine/graph/index.ts";
-import { Random, Tensor } from "../src/engine/graph/tensor.ts";
-import { simdAvailable } from "../src/engine/graph/simdMatmul.ts";
+import { Random, Tensor, matmul } from "../src/engine/graph/tensor.ts";
+import { setSimdEnabled, simdAvailable } from "../src/engine/graph/simdMatmul.ts";
 import { summariseGraph } from "../src/extension/graphData.ts";
 
 /**
@@ -65,23 +65,46 @@ export function graphFigures(dir: string, emit: (f: Record<string, unknown>) => 
   for (let i = 0; i < blocks; i++) inputs[`W${i}`] = rng.randn([64, 64]);
   let nodes = 0;
   for (let i = 0; i < 5; i++) nodes = evaluateGraph(src, "net", { inputs }).nodes.length;
-  const ours: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const t0 = performance.now();
-    evaluateGraph(src, "net", { inputs });
-    ours.push(performance.now() - t0);
+  const time = (runs: number, f: () => void) => {
+    const ts: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      f();
+      ts.push(performance.now() - t0);
+    }
+    return quantile(ts, 0.5);
+  };
+  const median = time(20, () => evaluateGraph(src, "net", { inputs }));
+  // The same with the JavaScript kernel (hosts without WebAssembly SIMD), and the 81
+  // products alone (27 forward, 54 backward) with each kernel.
+  const [a, b] = [inputs.x, inputs.W0];
+  const products = () => time(10, () => {
+    for (let i = 0; i < 81; i++) matmul(a, b);
+  });
+  const simdProducts = products();
+  setSimdEnabled(false);
+  let jsMedian: number;
+  let jsProducts: number;
+  try {
+    for (let i = 0; i < 3; i++) evaluateGraph(src, "net", { inputs });
+    jsMedian = time(20, () => evaluateGraph(src, "net", { inputs }));
+    jsProducts = products();
+  } finally {
+    setSimdEnabled(true);
   }
   const script = join(dir, "torch_graph.py");
   writeFileSync(script, TORCH_SCRIPT);
   const r = spawnSync("/usr/bin/python3", [script, file, String(blocks), "64", "20"], { encoding: "utf8" });
   const torch = r.status === 0 ? (JSON.parse(r.stdout.trim().split("\n").pop()!) as { median_ms: number; torch: string; threads: number }) : null;
-  const median = quantile(ours, 0.5);
   emit({
     figure: "forward + backward of a generated graph of 64×64 tensors, against torch CPU autograd",
     nodes,
     gradlens_median_ms: round(median),
     torch_median_ms: torch ? round(torch.median_ms) : null,
     matmul: simdAvailable() ? "WebAssembly SIMD" : "JavaScript (no WebAssembly SIMD here)",
+    javascript_kernel_median_ms: round(jsMedian),
+    products_81_simd_ms: round(simdProducts),
+    products_81_javascript_ms: round(jsProducts),
     torch: torch ? `${torch.torch}, ${torch.threads} thread` : `not measured: ${r.stderr.trim().split("\n").pop() ?? "no /usr/bin/python3 with torch"}`,
     ratio: torch ? round(median / torch.median_ms) : null,
     target_ratio: 2,

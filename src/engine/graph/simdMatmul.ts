@@ -15,6 +15,7 @@ interface Kernel {
 }
 
 let kernel: Kernel | null | undefined;
+let enabled = true;
 let view = new Float64Array(0);
 
 function load(): Kernel | null {
@@ -58,7 +59,7 @@ export function simdMatmul(
   out: Float64Array, oo: number,
   m: number, k: number, n: number,
 ): boolean {
-  if (m * k * n < SIMD_MIN_WORK || k === 0) return false;
+  if (!enabled || m * k * n < SIMD_MIN_WORK || k === 0) return false;
   const K = load();
   if (!K) return false;
   const mp = (m + 3) & ~3;
@@ -86,4 +87,9 @@ export function simdMatmul(
 /** Whether products run on WebAssembly SIMD here (for the benchmarks' report). */
 export function simdAvailable(): boolean {
   return load() !== null;
+}
+
+/** Turns the SIMD path off and on again: the benchmark and the tests measure the JavaScript kernel too. */
+export function setSimdEnabled(on: boolean): void {
+  enabled = on;
 }
